@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// Swift 6 language mode (the default with 6.0 tools): strict concurrency is an error, not a warning.
+import PackageDescription
+
+let package = Package(
+    name: "pvcnoded-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Coordination", targets: ["Coordination"]),
+        .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
+        .executable(name: "pvc-bench", targets: ["pvc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries. System library targets take no flags: everything they need is in shim.h.
+        .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper",
+                       providers: [.apt(["libzookeeper-mt-dev"])]),
+        .systemLibrary(name: "CLibvirt", path: "Sources/CLibvirt", pkgConfig: "libvirt",
+                       providers: [.apt(["libvirt-dev"])]),
+        .systemLibrary(name: "CRados", path: "Sources/CRados", providers: [.apt(["librados-dev"])]),
+        .systemLibrary(name: "CRBD", path: "Sources/CRBD", providers: [.apt(["librbd-dev"])]),
+
+        // The coordination protocol, its in-memory store and the Kazoo-compatible lock recipes.
+        // No C here: the decision core and the simulator stand on this module alone.
+        .target(name: "Coordination", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The async ZooKeeper client over libzookeeper_mt, conforming to Coordination's protocol.
+        .target(name: "ZooKeeper", dependencies: [
+            "CZooKeeper", "Coordination",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Starts and stops the project's own services (ZooKeeper today) through scripts/, for the
+        // tests and the benchmarks.
+        .target(name: "LocalServices"),
+
+        .executableTarget(name: "pvc-bench", dependencies: [
+            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
+        .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
+        .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
+        .testTarget(name: "CBindingsTests", dependencies: ["CLibvirt", "CRados", "CRBD", "CZooKeeper"]),
+    ]
+)
