@@ -46,6 +46,8 @@ public protocol CoordinationStore: AnyObject, Sendable {
     /// index in `failedOperation`.
     func multi(_ operations: [Operation]) async throws -> [OperationResult]
 
-    /// Ends the session: in-flight calls complete or fail, ephemerals go at once, watches fail with `closed`.
+    /// Ends the session: in-flight calls complete or fail, watches fail with `closed`, and the
+    /// session's ephemerals go at once, unless the server cannot be reached, in which case they go
+    /// when the server expires the session.
     func close() async
 }

@@ -1,0 +1,121 @@
+import Coordination
+import Logging
+import Synchronization
+
+/// One client's session state as seen by everyone who asks: the tracker's decisions, published to
+/// subscribers. Fed from the C library's session watcher and from the client's timer.
+final class SessionHub: Sendable {
+    private struct Inner {
+        var tracker: SessionTracker
+        var subscribers: [UInt64: AsyncStream<SessionState>.Continuation] = [:]
+        var nextSubscriber: UInt64 = 0
+    }
+
+    private let inner: Mutex<Inner>
+    /// Called once, off the library's threads, when the session reaches a terminal state on its own
+    /// (expired); the client tears its handle down.
+    private let onEnded: Mutex<(@Sendable (SessionState) -> Void)?> = Mutex(nil)
+
+    private let logger: Logger
+
+    init(sessionTimeout: Duration, logger: Logger) {
+        inner = Mutex(Inner(tracker: SessionTracker(sessionTimeout: sessionTimeout)))
+        self.logger = logger
+    }
+
+    var state: SessionState { inner.withLock { $0.tracker.state } }
+
+    var sessionTimeout: Duration { inner.withLock { $0.tracker.sessionTimeout } }
+
+    func setNegotiatedTimeout(_ timeout: Duration) {
+        inner.withLock { $0.tracker.sessionTimeout = timeout }
+    }
+
+    func whenEnded(_ handler: @escaping @Sendable (SessionState) -> Void) {
+        onEnded.withLock { $0 = handler }
+    }
+
+    func subscribe() -> AsyncStream<SessionState> {
+        let (stream, continuation) = AsyncStream<SessionState>.makeStream(bufferingPolicy: .unbounded)
+        let current: SessionState? = inner.withLock { inner in
+            let state = inner.tracker.state
+            guard !state.isTerminal else { return state }
+            inner.nextSubscriber += 1
+            let id = inner.nextSubscriber
+            inner.subscribers[id] = continuation
+            // Yielding under the lock keeps the current state ahead of any change published next.
+            continuation.yield(state)
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.inner.withLock { $0.subscribers.removeValue(forKey: id) }
+            }
+            return nil
+        }
+        if let current {
+            continuation.yield(current)
+            continuation.finish()
+        }
+        return stream
+    }
+
+    func onLibraryState(_ library: LibraryConnectionState, at now: ContinuousClock.Instant = .now) {
+        publish { $0.onLibraryState(library, at: now) }
+    }
+
+    func onTick(at now: ContinuousClock.Instant = .now) {
+        publish { $0.onTick(at: now) }
+    }
+
+    func onClosed() {
+        publish { $0.onClosed() }
+    }
+
+    private func publish(_ decide: (inout SessionTracker) -> SessionState?) {
+        let (next, timeout, finished) = inner.withLock { inner in
+            guard let next = decide(&inner.tracker) else {
+                return (SessionState?.none, inner.tracker.sessionTimeout, [AsyncStream<SessionState>.Continuation]())
+            }
+            // Yielded under the lock so that subscribers see changes in the order they were decided.
+            for continuation in inner.subscribers.values { continuation.yield(next) }
+            var finished: [AsyncStream<SessionState>.Continuation] = []
+            if next.isTerminal {
+                finished = Array(inner.subscribers.values)
+                inner.subscribers = [:]
+            }
+            return (next, inner.tracker.sessionTimeout, finished)
+        }
+        // Finished outside the lock: finishing runs onTermination, which takes the lock.
+        for continuation in finished { continuation.finish() }
+        guard let next else { return }
+        switch next {
+        case .suspended:
+            logger.warning("ZooKeeper connection lost; the session lives on the server for up to \(timeout) while the client reconnects")
+        case .expired:
+            logger.error("ZooKeeper session expired (or presumed expired after \(timeout) without a connection): its ephemerals, watches and locks are gone")
+        default:
+            logger.info("ZooKeeper session \(next)")
+        }
+        guard next.isTerminal else { return }
+        let handler = onEnded.withLock { handler -> (@Sendable (SessionState) -> Void)? in
+            defer { handler = nil }
+            return handler
+        }
+        handler?(next)
+    }
+}
+
+/// Token → hub, for the C library's session watcher, which can carry nothing but a token.
+enum SessionRegistry {
+    private static let hubs = Mutex([UInt64: SessionHub]())
+
+    static func add(_ hub: SessionHub, token: UInt64) {
+        hubs.withLock { $0[token] = hub }
+    }
+
+    static func remove(token: UInt64) {
+        _ = hubs.withLock { $0.removeValue(forKey: token) }
+    }
+
+    static func deliver(_ library: LibraryConnectionState, to token: UInt64) {
+        hubs.withLock { $0[token] }?.onLibraryState(library)
+    }
+}
