@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One standalone server shared by every test in a process: PVC_TEST_ZK (a connect string) if
+/// set, else started once on first use and stopped when the process exits.
+///
+/// Most tests only need *a* ZooKeeper and isolate themselves by path, so one JVM per process
+/// (about 0.4 s and 55 MB) instead of one per test keeps the suite fast on two cores.
+/// PVC_TEST_ZK lets CI or a developer point the suite at a server they already run.
+public enum SharedTestZooKeeper {
+    public static func connectString() async throws -> String {
+        if let external = externalConnectString() {
+            return external
+        }
+        guard let server = try await startOnce() else {
+            // Unreachable: startOnce returns nil only when PVC_TEST_ZK is set.
+            throw LocalServiceError.invalidArgument("PVC_TEST_ZK changed while the tests ran")
+        }
+        return server.connectString
+    }
+
+    /// The server handle when we started it ourselves (nil when PVC_TEST_ZK was given).
+    public static func server() async throws -> ZooKeeperServer? {
+        if externalConnectString() != nil {
+            return nil
+        }
+        return try await startOnce()
+    }
+
+    private static func externalConnectString() -> String? {
+        guard let value = ProcessInfo.processInfo.environment["PVC_TEST_ZK"] else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Every caller awaits the same task, so concurrent first calls start one server. A failed
+    /// start stays cached: the remaining tests fail at once with the same error instead of each
+    /// waiting out another startup timeout.
+    private static func startOnce() async throws -> ZooKeeperServer? {
+        let task = sharedStart.withLock { current -> Task<ZooKeeperServer?, any Error> in
+            if let current {
+                return current
+            }
+            let task = Task<ZooKeeperServer?, any Error> {
+                let server = try await ZooKeeperServer.start(servers: 1)
+                sharedDirectoryAtExit.withLock { $0 = server.directory }
+                atexit { stopSharedServerAtExit() }
+                return server
+            }
+            current = task
+            return task
+        }
+        return try await task.value
+    }
+}
+
+private let sharedStart = Mutex<Task<ZooKeeperServer?, any Error>?>(nil)
+
+/// Read by the exit handler, which as a C function pointer cannot capture anything.
+private let sharedDirectoryAtExit = Mutex<String?>(nil)
+
+/// Stops the shared server synchronously at exit. Runs `zookeeper.sh stop DIR` with
+/// posix_spawn and waitpid rather than Foundation's Process, whose completion machinery may
+/// already be going away while the process exits.
+private func stopSharedServerAtExit() {
+    guard let directory = sharedDirectoryAtExit.withLock({ value -> String? in
+        defer { value = nil }
+        return value
+    }) else { return }
+    guard let script = try? Script.path(of: ZooKeeperServer.scriptName) else { return }
+
+    let arguments = [Script.bash, script, "stop", directory]
+    var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+    cArguments.append(nil)
+    defer { cArguments.forEach { free($0) } }
+
+    // Whichever thread calls exit() may block most signals (Dispatch threads do); the stop
+    // script should not inherit that.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+
+    var pid: pid_t = 0
+    let rc = cArguments.withUnsafeBufferPointer { argv -> Int32 in
+        guard let argvBase = argv.baseAddress else { return EINVAL }
+        return posix_spawn(&pid, Script.bash, nil, &attributes, argvBase, environ)
+    }
+    if rc == 0 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+    // The directory is ours: ZooKeeperServer.start(servers:) made it under the temp directory.
+    try? FileManager.default.removeItem(atPath: directory)
+}
