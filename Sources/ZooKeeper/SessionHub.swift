@@ -70,9 +70,10 @@ final class SessionHub: Sendable {
     }
 
     private func publish(_ decide: (inout SessionTracker) -> SessionState?) {
-        let (next, timeout, finished) = inner.withLock { inner in
+        let (previous, next, timeout, finished) = inner.withLock { inner in
+            let previous = inner.tracker.state
             guard let next = decide(&inner.tracker) else {
-                return (SessionState?.none, inner.tracker.sessionTimeout, [AsyncStream<SessionState>.Continuation]())
+                return (previous, SessionState?.none, inner.tracker.sessionTimeout, [AsyncStream<SessionState>.Continuation]())
             }
             // Yielded under the lock so that subscribers see changes in the order they were decided.
             for continuation in inner.subscribers.values { continuation.yield(next) }
@@ -81,18 +82,21 @@ final class SessionHub: Sendable {
                 finished = Array(inner.subscribers.values)
                 inner.subscribers = [:]
             }
-            return (next, inner.tracker.sessionTimeout, finished)
+            return (previous, next, inner.tracker.sessionTimeout, finished)
         }
         // Finished outside the lock: finishing runs onTermination, which takes the lock.
         for continuation in finished { continuation.finish() }
         guard let next else { return }
         switch next {
+        case .connected:
+            // The first connection is logged by the client with its details; this is a reconnection.
+            if previous == .suspended { logger.notice("ZooKeeper connection re-established; the session survived") }
         case .suspended:
             logger.warning("ZooKeeper connection lost; the session lives on the server for up to \(timeout) while the client reconnects")
         case .expired:
             logger.error("ZooKeeper session expired (or presumed expired after \(timeout) without a connection): its ephemerals, watches and locks are gone")
-        default:
-            logger.info("ZooKeeper session \(next)")
+        case .connecting, .closed:
+            logger.debug("ZooKeeper session \(next)")
         }
         guard next.isTerminal else { return }
         let handler = onEnded.withLock { handler -> (@Sendable (SessionState) -> Void)? in

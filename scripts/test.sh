@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need, builds once, runs every test.
+#
+# The tests start their own ZooKeeper servers through scripts/zookeeper.sh (one standalone server
+# shared by the test process, plus servers of their own for the ensemble and frozen-server tests)
+# and stop them when they end. Set PVC_TEST_ZK=host:port to run the shared-server tests against a
+# server you already run instead.
+#
+# Usage: scripts/test.sh [extra `swift test` arguments, e.g. --filter ContractTests]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+# Build once, then run without rebuilding. Swift Testing runs the suites in parallel inside one
+# process; the suites that need a server of their own are serialized by their own traits.
+swift build --build-tests
+swift test --skip-build --disable-xctest "$@"
