@@ -130,15 +130,33 @@ public final class ZooKeeperClient: CoordinationStore {
     /// Ends this client's session from the outside, deterministically: a second handle takes the
     /// session over and closes it, and the server then expires it for this client (swift-interop
     /// §3.6). A server that is merely frozen does not reliably expire a session.
-    public func expireSessionForTesting() async throws {
-        guard let session = zoo_client_id(handle.zh)?.pointee else {
-            throw CoordinationError(.invalidState, detail: "no session to expire")
+    ///
+    /// The takeover can lose a race: this client reconnects at once when the server drops it, takes
+    /// the session back, and the twin, now disconnected, closes without telling the server. So the
+    /// takeover is repeated until this client has seen its session end, at most `attempts` times.
+    public func expireSessionForTesting(attempts: Int = 10) async throws {
+        for _ in 0..<attempts {
+            guard let session = zoo_client_id(handle.zh)?.pointee else { break }
+            var twinConfiguration = configuration
+            twinConfiguration.resumedSession = session
+            twinConfiguration.connectTimeout = .seconds(5)
+            twinConfiguration.logger = Logger(label: "pvc.zookeeper.expiry-twin")
+            if let twin = try? await ZooKeeperClient.connect(twinConfiguration) {
+                await twin.close()
+            }
+            // The server answers a reconnect of an ended session with EXPIRED at once; 3 s covers a
+            // client that waits out the library's reconnect back-off first.
+            let hub = hub
+            let ended = await withDeadline(.seconds(3)) {
+                // The current state comes first, so an expiry that already happened is seen too.
+                for await state in hub.subscribe() where state.isTerminal { return true }
+                return false
+            }
+            if ended == true { break }
         }
-        var twinConfiguration = configuration
-        twinConfiguration.resumedSession = session
-        twinConfiguration.logger = Logger(label: "pvc.zookeeper.expiry-twin")
-        let twin = try await ZooKeeperClient.connect(twinConfiguration)
-        await twin.close()
+        if hub.state == .expired { return }
+        throw CoordinationError(.operationTimeout,
+                                detail: "session \(sessionIDText) still alive after \(attempts) takeovers")
     }
 
     // MARK: Calls
@@ -237,13 +255,19 @@ public final class ZooKeeperClient: CoordinationStore {
     }
 
     public func multi(_ operations: [Operation]) async throws -> [OperationResult] {
-        for operation in operations {
-            try PathRules.validate(operation.path)
-            switch operation {
-            case .create(let path, let data, _), .set(let path, let data, _):
-                try PathRules.validate(data: data, for: path)
-            case .delete, .check:
-                break
+        for (index, operation) in operations.enumerated() {
+            do throws(CoordinationError) {
+                try PathRules.validate(operation.path)
+                switch operation {
+                case .create(let path, let data, _), .set(let path, let data, _):
+                    try PathRules.validate(data: data, for: path)
+                case .delete, .check:
+                    break
+                }
+            } catch {
+                var refused = error
+                refused.failedOperation = index
+                throw refused
             }
         }
         if operations.isEmpty {

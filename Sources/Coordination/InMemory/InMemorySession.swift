@@ -108,7 +108,7 @@ public final class InMemorySession: CoordinationStore {
                 throw Self.failure(error, at: index)
             }
         }
-        return try server.write(sessionID: sessionID, path: nil) { (tree, context, changes) throws(CoordinationError) in
+        return try server.write(sessionID: sessionID, path: operations.first?.path) { (tree, context, changes) throws(CoordinationError) in
             var scratch = tree
             var scratchChanges: [TreeChange] = []
             var results: [OperationResult] = []
