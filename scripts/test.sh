@@ -15,4 +15,6 @@ bash scripts/install-deps.sh
 # Build once, then run without rebuilding. Swift Testing runs the suites in parallel inside one
 # process; the suites that need a server of their own are serialized by their own traits.
 swift build --build-tests
-swift test --skip-build --disable-xctest "$@"
+# A hang is a failure, not a stuck CI: every test has its own time limit, but a deadlock below the
+# test library (in the runtime or a C library) would outlive it.
+timeout --kill-after=30s 25m swift test --skip-build --disable-xctest "$@"

@@ -12,6 +12,7 @@ final class SessionHub: Sendable {
     }
 
     private let inner: Mutex<Inner>
+    private let departed = DepartedSubscribers<UInt64>()
     /// Called once, off the library's threads, when the session reaches a terminal state on its own
     /// (expired); the client tears its handle down.
     private let onEnded: Mutex<(@Sendable (SessionState) -> Void)?> = Mutex(nil)
@@ -38,6 +39,7 @@ final class SessionHub: Sendable {
     func subscribe() -> AsyncStream<SessionState> {
         let (stream, continuation) = AsyncStream<SessionState>.makeStream(bufferingPolicy: .unbounded)
         let current: SessionState? = inner.withLock { inner in
+            for id in departed.drain() { inner.subscribers[id] = nil }
             let state = inner.tracker.state
             guard !state.isTerminal else { return state }
             inner.nextSubscriber += 1
@@ -45,9 +47,7 @@ final class SessionHub: Sendable {
             inner.subscribers[id] = continuation
             // Yielding under the lock keeps the current state ahead of any change published next.
             continuation.yield(state)
-            continuation.onTermination = { [weak self] _ in
-                _ = self?.inner.withLock { $0.subscribers.removeValue(forKey: id) }
-            }
+            continuation.onTermination = { [departed] _ in departed.record(id) }
             return nil
         }
         if let current {
@@ -71,6 +71,7 @@ final class SessionHub: Sendable {
 
     private func publish(_ decide: (inout SessionTracker) -> SessionState?) {
         let (previous, next, timeout, finished) = inner.withLock { inner in
+            for id in departed.drain() { inner.subscribers[id] = nil }
             let previous = inner.tracker.state
             guard let next = decide(&inner.tracker) else {
                 return (previous, SessionState?.none, inner.tracker.sessionTimeout, [AsyncStream<SessionState>.Continuation]())
@@ -84,7 +85,6 @@ final class SessionHub: Sendable {
             }
             return (previous, next, inner.tracker.sessionTimeout, finished)
         }
-        // Finished outside the lock: finishing runs onTermination, which takes the lock.
         for continuation in finished { continuation.finish() }
         guard let next else { return }
         switch next {

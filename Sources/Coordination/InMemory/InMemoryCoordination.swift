@@ -14,6 +14,13 @@ public final class InMemoryCoordination: Sendable {
     public static let firstSessionID: Int64 = 0x0100_0000_0000_0001
 
     private let state: Mutex<ServerState>
+    private let departed = DepartedSubscribers<ListenerKey>()
+
+    /// A `sessionStates()` stream of one session.
+    struct ListenerKey: Hashable, Sendable {
+        let session: Int64
+        let listener: UInt64
+    }
     private let clock: @Sendable () -> Int64
 
     /// - Parameters:
@@ -128,12 +135,13 @@ public final class InMemoryCoordination: Sendable {
     func sessionStates(of sessionID: Int64) -> AsyncStream<SessionState> {
         let (stream, continuation) = AsyncStream.makeStream(of: SessionState.self)
         let listenerID = state.withLock { $0.reserveListenerID() }
-        // Set before registering, so that a consumer that stops at once is still removed; a removal
-        // that comes before the registration leaves a dead listener until the session ends.
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { $0.removeListener(listenerID, from: sessionID) }
+        // Set before registering, so that a consumer that stops at once is still removed. It must
+        // not take the server's lock, under which listeners are yielded to (see DepartedSubscribers).
+        continuation.onTermination = { [departed] _ in departed.record(ListenerKey(session: sessionID, listener: listenerID)) }
+        let listening = state.withLock { state in
+            for key in departed.drain() { state.removeListener(key.listener, from: key.session) }
+            return state.addListener(continuation, id: listenerID, to: sessionID)
         }
-        let listening = state.withLock { $0.addListener(continuation, id: listenerID, to: sessionID) }
         if !listening {
             continuation.finish()
         }
