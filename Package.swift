@@ -40,6 +40,7 @@ let package = Package(
         .executableTarget(name: "pvc-bench", dependencies: [
             "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),

@@ -2,24 +2,45 @@
 /// clear `invalidPath` error naming the path, the same from every store.
 public enum PathRules {
     /// Throws `invalidPath` unless `path` is absolute, has no trailing slash (but for "/"), no empty,
-    /// "." or ".." segment and no control characters.
+    /// "." or ".." segment and no control characters. One pass over the bytes, no allocation: it
+    /// runs before every call.
     public static func validate(_ path: String) throws(CoordinationError) {
-        guard path.hasPrefix("/") else {
+        var bytes = path.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "/") else {
             throw CoordinationError(.invalidPath, path: path, detail: "a path must start with '/'")
         }
-        if path == "/" { return }
-        if path.hasSuffix("/") {
-            throw CoordinationError(.invalidPath, path: path, detail: "a path must not end with '/'")
-        }
-        for segment in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            if segment.isEmpty {
+        if path.utf8.count == 1 { return }
+        // Length of the current segment, and whether it is all dots so far.
+        var segmentLength = 0
+        var segmentDots = 0
+        func endSegment() throws(CoordinationError) {
+            if segmentLength == 0 {
                 throw CoordinationError(.invalidPath, path: path, detail: "empty path segment")
             }
-            if segment == "." || segment == ".." {
-                throw CoordinationError(.invalidPath, path: path, detail: "relative segment '\(segment)'")
+            if segmentDots == segmentLength && segmentLength <= 2 {
+                throw CoordinationError(.invalidPath, path: path,
+                                        detail: "relative segment '\(String(repeating: ".", count: segmentLength))'")
             }
         }
-        if path.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7f && $0.value <= 0x9f) }) {
+        while let byte = bytes.next() {
+            if byte == UInt8(ascii: "/") {
+                try endSegment()
+                segmentLength = 0
+                segmentDots = 0
+                continue
+            }
+            if byte < 0x20 || byte == 0x7f {
+                throw CoordinationError(.invalidPath, path: path, detail: "control character in path")
+            }
+            segmentLength += 1
+            if byte == UInt8(ascii: ".") { segmentDots += 1 }
+        }
+        if segmentLength == 0 {
+            throw CoordinationError(.invalidPath, path: path, detail: "a path must not end with '/'")
+        }
+        try endSegment()
+        // C1 control characters (U+0080 to U+009F) are two bytes in UTF-8: 0xC2 then 0x80...0x9F.
+        if path.utf8.contains(0xC2), path.unicodeScalars.contains(where: { $0.value >= 0x80 && $0.value <= 0x9f }) {
             throw CoordinationError(.invalidPath, path: path, detail: "control character in path")
         }
     }

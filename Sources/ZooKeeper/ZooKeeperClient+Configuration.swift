@@ -20,6 +20,12 @@ extension ZooKeeperClient {
         /// How long `close()` lets in-flight calls finish before closing the handle. Default 2 s:
         /// the C library loses completions of calls in flight at close (swift-interop §3.5).
         public var closeDrainTimeout: Duration = .seconds(2)
+        /// How often the C library may look the host names up again while connected. Its default
+        /// is on every poll of its socket: a netlink round trip and a read of /dev/urandom about
+        /// twice per request, a fifth of the client's CPU under load. Default 60 s: a coordinator
+        /// renumbered in DNS is still found within a minute, and a lost connection always looks
+        /// the names up again at once.
+        public var hostResolutionInterval: Duration = .seconds(60)
         /// The C library's own log level, process-wide (the library has only one). Default warn:
         /// at info it prints several lines per connect and close.
         public var libraryLogLevel: Logger.Level = .warning

@@ -16,17 +16,20 @@ public final class ZooKeeperClient: CoordinationStore {
         let zh: OpaquePointer
     }
 
-    private enum Gate {
-        case open
-        case ended(CoordinationError)
-    }
 
     public let configuration: Configuration
     let handle: Handle
     /// This client's token in the process-wide tables the C callbacks look up.
     let token: UInt64
     let hub: SessionHub
-    private let gate = Mutex(Gate.open)
+    /// Set once the client ends (closed, or its session expired); new calls are refused with
+    /// `endError` from then on. Atomic rather than a lock held across the library call: two pool
+    /// threads queueing on a lock behind the library's own lock cost more than the call itself.
+    private let ending = Atomic<Bool>(false)
+    /// Calls between their check of `ending` and the library's taking their request. The handle is
+    /// closed only once this is zero, so no call can reach a closed handle.
+    private let callsStarting = Atomic<Int>(0)
+    private let endError = Mutex<CoordinationError?>(nil)
     private let teardown = Mutex<Task<Void, Never>?>(nil)
     private let timer = Mutex<Task<Void, Never>?>(nil)
     private var logger: Logger { configuration.logger }
@@ -64,11 +67,15 @@ public final class ZooKeeperClient: CoordinationStore {
         let connectString = configuration.connectString
         let timeoutMs = Int32(clamping: configuration.sessionTimeout.milliseconds)
         let resumed = configuration.resumedSession
+        let resolutionDelayMs = max(1, configuration.hostResolutionInterval.milliseconds)
         let created: Handle? = await DedicatedThread.run {
             var session = resumed ?? clientid_t()
             let zh = withUnsafePointer(to: &session) { sessionPointer in
                 zookeeper_init2(connectString, sessionCallback, timeoutMs, resumed == nil ? nil : sessionPointer,
                                 token.asContext, ZOO_NO_LOG_CLIENTENV, LibraryLog.callback)
+            }
+            if let zh {
+                _ = zoo_set_servers_resolution_delay(zh, Int32(clamping: resolutionDelayMs))
             }
             return zh.map(Handle.init)
         }
@@ -299,7 +306,8 @@ public final class ZooKeeperClient: CoordinationStore {
     private func end(_ error: CoordinationError) -> Task<Void, Never> {
         teardown.withLock { running in
             if let running { return running }
-            gate.withLock { $0 = .ended(error) }
+            endError.withLock { $0 = error }
+            ending.store(true, ordering: .sequentiallyConsistent)
             let task = Task { await self.tearDown(error) }
             running = task
             return task
@@ -307,6 +315,11 @@ public final class ZooKeeperClient: CoordinationStore {
     }
 
     private func tearDown(_ error: CoordinationError) async {
+        // A call that passed its check before `ending` was set is handing its request to the
+        // library right now, without blocking: wait for it, however briefly, before closing.
+        while callsStarting.load(ordering: .sequentiallyConsistent) > 0 {
+            await Task.yield()
+        }
         if error.code == .closed {
             // Let calls in flight be answered: the library drops their completions at close.
             let deadline = ContinuousClock.now + configuration.closeDrainTimeout
@@ -359,9 +372,14 @@ public final class ZooKeeperClient: CoordinationStore {
     }
 
     private func checkOpen(path: String?) throws {
-        if case .ended(let error) = gate.withLock({ $0 }) {
-            throw CoordinationError(error.code, path: path, detail: error.detail)
+        if ending.load(ordering: .sequentiallyConsistent) {
+            throw refusal(path: path)
         }
+    }
+
+    private func refusal(path: String?) -> CoordinationError {
+        let error = endError.withLock { $0 } ?? CoordinationError(.closed)
+        return CoordinationError(error.code, path: path, detail: error.detail)
     }
 
     /// Hands one request to the library and waits for its reply or its deadline.
@@ -372,14 +390,16 @@ public final class ZooKeeperClient: CoordinationStore {
         return try await withCheckedThrowingContinuation { continuation in
             call.attach(continuation)
             let callToken = InFlightTable.register(call)
-            // The gate is held while the request is queued, so that a close cannot slip in between
-            // the check and the library's taking the request.
-            let outcome: Result<Int32, CoordinationError> = gate.withLock { gate in
-                if case .ended(let error) = gate {
-                    return .failure(CoordinationError(error.code, path: path, detail: error.detail))
-                }
-                return .success(start(zh, callToken.asContext))
+            // Counted in before the check and out after the library took the request, so that a
+            // teardown that sets `ending` after our check waits for us before closing the handle.
+            callsStarting.add(1, ordering: .sequentiallyConsistent)
+            let outcome: Result<Int32, CoordinationError>
+            if ending.load(ordering: .sequentiallyConsistent) {
+                outcome = .failure(refusal(path: path))
+            } else {
+                outcome = .success(start(zh, callToken.asContext))
             }
+            callsStarting.subtract(1, ordering: .sequentiallyConsistent)
             switch outcome {
             case .success(let rc) where rc == ZOK.rawValue:
                 return
