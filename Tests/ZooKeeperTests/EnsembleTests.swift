@@ -44,20 +44,67 @@ import ZooKeeper
         }
     }
 
+    @Test func aPersistentWatchSurvivesLosingItsServer() async throws {
+        try await withServer(servers: 3) { ensemble in
+            let writer = try await TestSessions.connect(hosts: ensemble.connectString(of: 1))
+            // The watcher knows two servers: the one it starts on dies, the other takes it over.
+            let watcher = try await TestSessions.connect(
+                hosts: ensemble.connectString(of: 2) + "," + ensemble.connectString(of: 3), sessionTimeout: .seconds(8))
+            try await withClients([writer, watcher]) {
+                _ = try await writer.create("/watched", data: Array("one".utf8), mode: .persistent)
+                var values = watcher.watchData("/watched").makeAsyncIterator()
+                #expect(await values.next()??.text == "one")
+                let serving = try await servingServer(of: watcher, in: ensemble)
+                try await ensemble.kill(serving)
+                // If the killed server led, the writer's server drops it for the election: retry.
+                try await retryingWhileUnknown(writer) {
+                    _ = try await writer.set("/watched", data: Array("two".utf8), version: nil)
+                }
+                // Seen after the watcher reconnects to the other server, within its session.
+                #expect(await values.next()??.text == "two")
+                #expect(watcher.sessionState == .connected)
+                try await retryingWhileUnknown(writer) {
+                    _ = try await writer.set("/watched", data: Array("three".utf8), version: nil)
+                }
+                #expect(await values.next()??.text == "three")
+            }
+        }
+    }
+
+    /// Which of servers 2 and 3 the client's session is on, from the servers' own connection lists.
+    private func servingServer(of client: ZooKeeperClient, in ensemble: ZooKeeperServer) async throws -> Int {
+        let session = "0x" + String(UInt64(bitPattern: client.sessionID), radix: 16)
+        for id in [2, 3] where try await ensemble.fourLetterWord("cons", server: id).contains(session) {
+            return id
+        }
+        throw CoordinationError(.noNode, detail: "session \(session) is on neither server 2 nor 3")
+    }
+
     /// Creates `path`, retrying while the outcome is unknown (the leader is gone); a retry that finds
     /// the node already there means the first attempt was applied. True once acknowledged.
     private func createAcknowledged(_ client: ZooKeeperClient, _ path: String) async throws -> Bool {
-        for _ in 0..<100 {
-            do {
+        do {
+            try await retryingWhileUnknown(client) {
                 _ = try await client.create(path, data: [], mode: .persistent)
-                return true
-            } catch let error as CoordinationError where error.code == .nodeExists {
-                return true
-            } catch let error as CoordinationError where error.outcomeUnknown {
+            }
+            return true
+        } catch let error as CoordinationError where error.code == .nodeExists {
+            return true
+        } catch let error as CoordinationError where error.outcomeUnknown {
+            return false
+        }
+    }
+
+    /// Runs an idempotent `write` until its outcome is known, waiting for the client to reconnect
+    /// between attempts (at most 100 of them).
+    private func retryingWhileUnknown(_ client: ZooKeeperClient, _ write: () async throws -> Void) async throws {
+        for attempt in 1...100 {
+            do {
+                return try await write()
+            } catch let error as CoordinationError where error.outcomeUnknown && attempt < 100 {
                 await waitUntilConnected(client)
             }
         }
-        return false
     }
 
     private func waitUntilConnected(_ client: ZooKeeperClient) async {

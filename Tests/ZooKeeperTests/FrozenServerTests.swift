@@ -17,6 +17,7 @@ import ZooKeeper
                 _ = try await client.create("/frozen", data: [], mode: .persistent)
                 let lockWatch = WatchSignal()
                 _ = try await client.get("/frozen", watch: lockWatch)
+                let lease = try await CoordinationLock(store: client, path: "/frozen-lock").acquire(timeout: .seconds(5))
                 let states = client.sessionStates()
                 try await server.freeze(1)
                 do {
@@ -51,6 +52,9 @@ import ZooKeeper
                     }
                     #expect(seenStates == [.connected, .suspended, .expired])
                     #expect(client.sessionState == .expired)
+                    // The lock holder learns it lost the lock without the server saying so.
+                    #expect(await lease.waitUntilLost(timeout: .seconds(5)))
+                    #expect(!lease.isHeld)
                     // The armed watch learns the session is gone.
                     let watchError = await #expect(throws: CoordinationError.self) {
                         _ = try await lockWatch.wait(timeout: .seconds(5))
