@@ -39,26 +39,16 @@ extension CoordinationStore {
     /// `.connected` does not count and only a reconnection does: a caller that already retried once
     /// at once uses it so that a stale `.connected` cannot make it spin.
     func waitForConnection(timeout: Duration, afterReconnect: Bool) async -> ConnectionWait {
-        await withTaskGroup(of: ConnectionWait.self) { group in
-            group.addTask {
-                var isFirst = true
-                for await state in self.sessionStates() {
-                    defer { isFirst = false }
-                    if state.isTerminal { return .ended(state) }
-                    if state == .connected && !(isFirst && afterReconnect) { return .connected }
-                }
-                let state = self.sessionState
-                return state.isTerminal ? .ended(state) : .timedOut
+        await withDeadline(timeout) {
+            var isFirst = true
+            for await state in self.sessionStates() {
+                defer { isFirst = false }
+                if state.isTerminal { return .ended(state) }
+                if state == .connected && !(isFirst && afterReconnect) { return .connected }
             }
-            group.addTask {
-                // The bound of the wait, not a synchronisation: whichever comes first wins.
-                try? await Task.sleep(for: timeout)
-                return .timedOut
-            }
-            let outcome = await group.next() ?? .timedOut
-            group.cancelAll()
-            return outcome
-        }
+            let state = self.sessionState
+            return state.isTerminal ? .ended(state) : .timedOut
+        } ?? .timedOut
     }
 }
 
