@@ -71,6 +71,8 @@ let watchCallback: watcher_fn = { _, type, state, path, context in
     case ZOO_CHANGED_EVENT: kind = .dataChanged
     case ZOO_CHILD_EVENT: kind = .childrenChanged
     default:
+        ZooKeeperClient.diagnostics.warning("ZooKeeper removed a watch without an event",
+                                            metadata: ["path": "\(watch.path)", "event": "\(type)"])
         watch.signal.fail(CoordinationError(.other(type), path: watch.path, detail: "watch removed by the server"))
         return
     }
@@ -78,8 +80,14 @@ let watchCallback: watcher_fn = { _, type, state, path, context in
 }
 
 /// The handle's default watcher: connection state changes, routed by the client's token.
-let sessionCallback: watcher_fn = { _, type, state, _, context in
+let sessionCallback: watcher_fn = { zh, type, state, _, context in
     guard type == ZOO_SESSION_EVENT else { return }
+    // The handle is valid inside its own callback: read the session's identity here, so that no
+    // one needs the handle for it later, when it may already be closed.
+    if state == ZOO_CONNECTED_STATE, let zh, let session = zoo_client_id(zh)?.pointee {
+        let identity = SessionIdentity(session: session, timeout: .milliseconds(Int64(zoo_recv_timeout(zh))))
+        SessionRegistry.record(identity, for: UInt64(context: context))
+    }
     let library: LibraryConnectionState
     switch state {
     case ZOO_CONNECTED_STATE: library = .connected

@@ -1,12 +1,23 @@
 import Coordination
+import CZooKeeper
 import Logging
 import Synchronization
+
+/// The session the server gave us, as read at the last CONNECTED event.
+struct SessionIdentity: Sendable {
+    let session: clientid_t
+    /// The timeout the server agreed to.
+    let timeout: Duration
+
+    var id: Int64 { session.client_id }
+}
 
 /// One client's session state as seen by everyone who asks: the tracker's decisions, published to
 /// subscribers. Fed from the C library's session watcher and from the client's timer.
 final class SessionHub: Sendable {
     private struct Inner {
         var tracker: SessionTracker
+        var identity: SessionIdentity?
         var subscribers: [UInt64: AsyncStream<SessionState>.Continuation] = [:]
         var nextSubscriber: UInt64 = 0
     }
@@ -28,8 +39,15 @@ final class SessionHub: Sendable {
 
     var sessionTimeout: Duration { inner.withLock { $0.tracker.sessionTimeout } }
 
-    func setNegotiatedTimeout(_ timeout: Duration) {
-        inner.withLock { $0.tracker.sessionTimeout = timeout }
+    var identity: SessionIdentity? { inner.withLock { $0.identity } }
+
+    /// Called from the library's session callback, before the CONNECTED state is published, so
+    /// that whoever sees `.connected` also sees the session it is connected with.
+    func record(_ identity: SessionIdentity) {
+        inner.withLock { inner in
+            inner.identity = identity
+            inner.tracker.sessionTimeout = identity.timeout
+        }
     }
 
     func whenEnded(_ handler: @escaping @Sendable (SessionState) -> Void) {
@@ -117,6 +135,10 @@ enum SessionRegistry {
 
     static func remove(token: UInt64) {
         _ = hubs.withLock { $0.removeValue(forKey: token) }
+    }
+
+    static func record(_ identity: SessionIdentity, for token: UInt64) {
+        hubs.withLock { $0[token] }?.record(identity)
     }
 
     static func deliver(_ library: LibraryConnectionState, to token: UInt64) {

@@ -14,11 +14,16 @@ enum LibraryConnectionState: Equatable {
 ///
 /// The C library never declares a session expired by itself: while no server answers it stays
 /// CONNECTING for ever, and only a server that sees us again can say EXPIRED. So the tracker
-/// presumes the session expired once it has been disconnected for a full session timeout, by which
-/// point the server has expired it (or will, the moment it processes its session table).
+/// presumes the session expired once a full session timeout has passed since the server last
+/// heard from us, which is when the server expires it. The library reports the link dead only
+/// after two thirds of the timeout without a packet (it pings every third), so the last contact
+/// is taken as two thirds of a timeout before that report, or the last connection if later: the
+/// estimate errs early, which is the safe side for a node that holds locks or the primary role.
 struct SessionTracker {
     private(set) var state: SessionState = .connecting
+    /// The estimated moment the server last heard from us, while suspended.
     private(set) var disconnectedSince: ContinuousClock.Instant?
+    private var connectedAt: ContinuousClock.Instant?
     /// The timeout the server agreed to; until the first connection, the one we asked for.
     var sessionTimeout: Duration
 
@@ -32,19 +37,21 @@ struct SessionTracker {
         switch library {
         case .connected:
             disconnectedSince = nil
+            connectedAt = now
             return transition(to: .connected)
         case .connecting, .other:
             // Only a session that was connected can be suspended; before that we are still connecting.
             guard state == .connected else { return nil }
-            disconnectedSince = now
+            let silentBeforeReport = now - sessionTimeout * 2 / 3
+            disconnectedSince = max(connectedAt ?? silentBeforeReport, silentBeforeReport)
             return transition(to: .suspended)
         case .expired, .authFailed:
             return transition(to: .expired)
         }
     }
 
-    /// Called on every tick of the client's timer: presumes expiry after a full session timeout
-    /// without a connection.
+    /// Called on every tick of the client's timer: presumes expiry a full session timeout after
+    /// the estimated last contact.
     mutating func onTick(at now: ContinuousClock.Instant) -> SessionState? {
         guard state == .suspended, let since = disconnectedSince, now - since >= sessionTimeout else { return nil }
         return transition(to: .expired)
