@@ -17,6 +17,9 @@ public final class ZooKeeperClient: CoordinationStore {
     }
 
 
+    /// For what the library's threads notice and no caller will hear of.
+    static let diagnostics = Logger(label: "pvc.zookeeper")
+
     public let configuration: Configuration
     let handle: Handle
     /// This client's token in the process-wide tables the C callbacks look up.
@@ -44,6 +47,8 @@ public final class ZooKeeperClient: CoordinationStore {
     deinit {
         // Only reached without close() and with no teardown running (a teardown holds the client).
         guard teardown.withLock({ $0 == nil }) else { return }
+        Self.diagnostics.warning("ZooKeeper client released without close(); closing its handle in the background",
+                                 metadata: ["session": "\(sessionIDText)"])
         let handle = handle
         let token = token
         Task.detached {
@@ -102,7 +107,6 @@ public final class ZooKeeperClient: CoordinationStore {
                 ?? "no server answered within \(configuration.connectTimeout)"
             throw CoordinationError(.connectionFailed, detail: "\(configuration.hosts): \(why)")
         }
-        hub.setNegotiatedTimeout(.milliseconds(Int64(zoo_recv_timeout(created.zh))))
         if let chroot = configuration.chroot, chroot != "/" {
             let present: Coordination.Stat?
             do {
@@ -128,7 +132,7 @@ public final class ZooKeeperClient: CoordinationStore {
 
     public func sessionStates() -> AsyncStream<SessionState> { hub.subscribe() }
 
-    public var sessionID: Int64 { zoo_client_id(handle.zh)?.pointee.client_id ?? 0 }
+    public var sessionID: Int64 { hub.identity?.id ?? 0 }
 
     public var sessionTimeout: Duration { hub.sessionTimeout }
 
@@ -143,7 +147,7 @@ public final class ZooKeeperClient: CoordinationStore {
     /// takeover is repeated until this client has seen its session end, at most `attempts` times.
     public func expireSessionForTesting(attempts: Int = 10) async throws {
         for _ in 0..<attempts {
-            guard let session = zoo_client_id(handle.zh)?.pointee else { break }
+            guard let session = hub.identity?.session, !hub.state.isTerminal else { break }
             var twinConfiguration = configuration
             twinConfiguration.resumedSession = session
             twinConfiguration.connectTimeout = .seconds(5)
@@ -190,8 +194,10 @@ public final class ZooKeeperClient: CoordinationStore {
     public func get(_ path: String, watch: WatchSignal?) async throws -> NodeData {
         try PathRules.validate(path)
         let watchToken = arm(watch, path)
-        let reply = try await submit(path, watchToken: watchToken) { zh, context in
-            zoo_awget(zh, path, watchToken == nil ? nil : watchCallback, watchToken?.asContext, dataCompletion, context)
+        let reply = try await disarming(watchToken) {
+            try await submit(path, watchToken: watchToken) { zh, context in
+                zoo_awget(zh, path, watchToken == nil ? nil : watchCallback, watchToken?.asContext, dataCompletion, context)
+            }
         }
         if reply.rc != ZOK.rawValue { disarm(watchToken) }
         try check(reply, path)
@@ -229,8 +235,10 @@ public final class ZooKeeperClient: CoordinationStore {
     public func exists(_ path: String, watch: WatchSignal?) async throws -> Coordination.Stat? {
         try PathRules.validate(path)
         let watchToken = arm(watch, path)
-        let reply = try await submit(path, watchToken: watchToken) { zh, context in
-            zoo_awexists(zh, path, watchToken == nil ? nil : watchCallback, watchToken?.asContext, statCompletion, context)
+        let reply = try await disarming(watchToken) {
+            try await submit(path, watchToken: watchToken) { zh, context in
+                zoo_awexists(zh, path, watchToken == nil ? nil : watchCallback, watchToken?.asContext, statCompletion, context)
+            }
         }
         // A missing node still arms an exists watch: it fires when the node is created.
         if reply.rc == ZNONODE.rawValue { return nil }
@@ -243,9 +251,11 @@ public final class ZooKeeperClient: CoordinationStore {
     public func children(_ path: String, watch: WatchSignal?) async throws -> [String] {
         try PathRules.validate(path)
         let watchToken = arm(watch, path)
-        let reply = try await submit(path, watchToken: watchToken) { zh, context in
-            zoo_awget_children(zh, path, watchToken == nil ? nil : watchCallback, watchToken?.asContext,
-                               stringsCompletion, context)
+        let reply = try await disarming(watchToken) {
+            try await submit(path, watchToken: watchToken) { zh, context in
+                zoo_awget_children(zh, path, watchToken == nil ? nil : watchCallback, watchToken?.asContext,
+                                   stringsCompletion, context)
+            }
         }
         if reply.rc != ZOK.rawValue { disarm(watchToken) }
         try check(reply, path)
@@ -262,21 +272,7 @@ public final class ZooKeeperClient: CoordinationStore {
     }
 
     public func multi(_ operations: [Operation]) async throws -> [OperationResult] {
-        for (index, operation) in operations.enumerated() {
-            do throws(CoordinationError) {
-                try PathRules.validate(operation.path)
-                switch operation {
-                case .create(let path, let data, _), .set(let path, let data, _):
-                    try PathRules.validate(data: data, for: path)
-                case .delete, .check:
-                    break
-                }
-            } catch {
-                var refused = error
-                refused.failedOperation = index
-                throw refused
-            }
-        }
+        try PathRules.validate(operations: operations)
         if operations.isEmpty {
             try checkOpen(path: nil)
             return []
@@ -316,8 +312,15 @@ public final class ZooKeeperClient: CoordinationStore {
 
     private func tearDown(_ error: CoordinationError) async {
         // A call that passed its check before `ending` was set is handing its request to the
-        // library right now, without blocking: wait for it, however briefly, before closing.
+        // library right now, which does not block: wait for it before closing. Bounded all the
+        // same; past the bound the call's request is lost and the sweep after close answers it.
+        let startingDeadline = ContinuousClock.now + .milliseconds(500)
         while callsStarting.load(ordering: .sequentiallyConsistent) > 0 {
+            guard ContinuousClock.now < startingDeadline else {
+                logger.error("ZooKeeper close: a call was still being queued after 500 ms; closing regardless",
+                             metadata: ["session": "\(sessionIDText)"])
+                break
+            }
             await Task.yield()
         }
         if error.code == .closed {
@@ -334,7 +337,7 @@ public final class ZooKeeperClient: CoordinationStore {
         let started = ContinuousClock.now
         _ = await DedicatedThread.run { zookeeper_close(handle.zh) }
         Self.sweep(token: token, error: error)
-        timer.withLock { $0?.cancel() }
+        timer.withLock { $0 }?.cancel()
         if error.code == .closed {
             hub.onClosed()
         }
@@ -423,6 +426,17 @@ public final class ZooKeeperClient: CoordinationStore {
 
     private func arm(_ watch: WatchSignal?, _ path: String) -> UInt64? {
         watch.map { InFlightTable.arm(ArmedWatch(owner: token, path: path, signal: $0)) }
+    }
+
+    /// A call that failed outright (deadline, session end) may or may not have armed its watch in
+    /// the library; forget it either way: a late event for an unknown token is ignored.
+    private func disarming(_ watchToken: UInt64?, _ call: () async throws -> Reply) async throws -> Reply {
+        do {
+            return try await call()
+        } catch {
+            disarm(watchToken)
+            throw error
+        }
     }
 
     /// The library did not arm the watch (the call failed): forget it.
