@@ -53,6 +53,26 @@ public enum PathRules {
         }
     }
 
+    /// Checks every operation of a transaction as a single call would be checked; the error names
+    /// the refused operation's index in `failedOperation`.
+    public static func validate(operations: [Operation]) throws(CoordinationError) {
+        for (index, operation) in operations.enumerated() {
+            do throws(CoordinationError) {
+                try validate(operation.path)
+                switch operation {
+                case .create(let path, let data, _), .set(let path, let data, _):
+                    try validate(data: data, for: path)
+                case .delete, .check:
+                    break
+                }
+            } catch {
+                var refused = error
+                refused.failedOperation = index
+                throw refused
+            }
+        }
+    }
+
     /// The parent of an absolute, valid path; nil for "/".
     public static func parent(of path: String) -> String? {
         guard path != "/", let slash = path.lastIndex(of: "/") else { return nil }

@@ -95,19 +95,7 @@ public final class InMemorySession: CoordinationStore {
     /// keeps the copy only if all succeed. The whole transaction is one zxid (a failed one too), and
     /// its watches fire after it commits.
     public func multi(_ operations: [Operation]) async throws(CoordinationError) -> [OperationResult] {
-        for (index, operation) in operations.enumerated() {
-            do {
-                try PathRules.validate(operation.path)
-                switch operation {
-                case .create(let path, let data, _), .set(let path, let data, _):
-                    try PathRules.validate(data: data, for: path)
-                case .delete, .check:
-                    break
-                }
-            } catch {
-                throw Self.failure(error, at: index)
-            }
-        }
+        try PathRules.validate(operations: operations)
         return try server.write(sessionID: sessionID, path: operations.first?.path) { (tree, context, changes) throws(CoordinationError) in
             var scratch = tree
             var scratchChanges: [TreeChange] = []

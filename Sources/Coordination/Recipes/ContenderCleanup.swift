@@ -18,12 +18,17 @@ enum ContenderCleanup {
             while deadline.remaining > .zero {
                 let outcome = await store.waitForConnection(timeout: deadline.remaining,
                                                             afterReconnect: failuresInARow > 1)
-                guard outcome == .connected else { return }
-                if await attempt(store: store, lockPath: lockPath, prefix: prefix, knownNode: knownNode) {
+                // A session that ended took the node with it.
+                if case .ended = outcome { return }
+                if outcome == .connected,
+                   await attempt(store: store, lockPath: lockPath, prefix: prefix, knownNode: knownNode) {
                     return
                 }
                 failuresInARow += 1
             }
+            RecipeLog.logger.error(
+                "gave up removing an abandoned lock contender; it blocks later contenders until its session ends",
+                metadata: ["lock": "\(lockPath)", "contender": "\(knownNode ?? prefix + "*")"])
         }
     }
 
@@ -44,7 +49,12 @@ enum ContenderCleanup {
         } catch let error as CoordinationError where error.code == .noNode {
             return true
         } catch {
-            return !store.isRetryable(error)
+            if store.isRetryable(error) { return false }
+            if !store.isSessionEnd(error) {
+                RecipeLog.logger.error("could not remove an abandoned lock contender",
+                                       metadata: ["lock": "\(lockPath)", "error": "\(error)"])
+            }
+            return true
         }
     }
 }

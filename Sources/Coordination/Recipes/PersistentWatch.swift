@@ -64,6 +64,10 @@ struct PersistentWatch<Value: Sendable>: Sendable {
                 if store.isSessionEnd(error) { return .sessionEnded }
                 // Connection trouble, or anything else we cannot act on: read again after the
                 // reconnection (the observer fires the signal) or after the bound below.
+                if !store.isRetryable(error) {
+                    RecipeLog.logger.warning("persistent watch could not read its node; trying again",
+                                             metadata: ["path": "\(path)", "error": "\(error)"])
+                }
                 readFailed = true
             }
             if let end = await waitForNews(on: signal, readFailed: readFailed) { return end }
