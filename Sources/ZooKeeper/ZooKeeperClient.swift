@@ -73,7 +73,10 @@ public final class ZooKeeperClient: CoordinationStore {
         let timeoutMs = Int32(clamping: configuration.sessionTimeout.milliseconds)
         let resumed = configuration.resumedSession
         let resolutionDelayMs = max(1, configuration.hostResolutionInterval.milliseconds)
-        let created: Handle? = await DedicatedThread.run {
+        // zookeeper_init2 resolves the host names before it returns, and a dead name server can
+        // hold it for many seconds: bounded by the connect deadline, a late handle closed unused.
+        let connectDeadline = ContinuousClock.now + configuration.connectTimeout
+        let made: Handle?? = await DedicatedThread.run(timeout: configuration.connectTimeout, {
             var session = resumed ?? clientid_t()
             let zh = withUnsafePointer(to: &session) { sessionPointer in
                 zookeeper_init2(connectString, sessionCallback, timeoutMs, resumed == nil ? nil : sessionPointer,
@@ -83,8 +86,15 @@ public final class ZooKeeperClient: CoordinationStore {
                 _ = zoo_set_servers_resolution_delay(zh, Int32(clamping: resolutionDelayMs))
             }
             return zh.map(Handle.init)
+        }, late: { late in
+            if let late { zookeeper_close(late.zh) }
+        })
+        guard let made else {
+            SessionRegistry.remove(token: token)
+            throw CoordinationError(.connectionFailed,
+                                    detail: "looking up '\(connectString)' took longer than \(configuration.connectTimeout)")
         }
-        guard let created else {
+        guard let created = made else {
             SessionRegistry.remove(token: token)
             throw CoordinationError(.connectionFailed, detail: "the ZooKeeper client refused the host list '\(connectString)'")
         }
@@ -95,7 +105,7 @@ public final class ZooKeeperClient: CoordinationStore {
         }
         client.startTimer()
 
-        let reached = await withDeadline(configuration.connectTimeout) { () -> SessionState? in
+        let reached = await withDeadline(connectDeadline - ContinuousClock.now) { () -> SessionState? in
             for await state in states where state == .connected || state.isTerminal {
                 return state
             }
