@@ -180,26 +180,26 @@ func event(of signal: WatchSignal) async throws -> WatchEvent {
 func waitForState(_ state: SessionState, of store: any CoordinationStore,
                   timeout: Duration = Contract.patience) async -> [SessionState] {
     let states = store.sessionStates()
-    return await withTaskGroup(of: [SessionState]?.self) { group in
-        group.addTask {
-            var seen: [SessionState] = []
-            for await next in states {
-                seen.append(next)
-                if next == state { break }
-            }
-            return seen
+    // Kept outside the reader, so that a wait that times out still reports what it saw.
+    let seen = SeenStates()
+    _ = await withDeadline(timeout) {
+        for await next in states {
+            seen.append(next)
+            if next == state { return }
         }
-        group.addTask {
-            // The bound of the wait, not a synchronisation: whichever comes first wins.
-            try? await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        if let first { return first }
-        // Timed out: the reader, cancelled, ends with what it saw.
-        return await group.next().flatMap { $0 } ?? []
     }
+    return seen.all
+}
+
+/// The states a `waitForState` reader has seen so far.
+private final class SeenStates: Sendable {
+    private let states = Mutex<[SessionState]>([])
+
+    func append(_ state: SessionState) {
+        states.withLock { $0.append(state) }
+    }
+
+    var all: [SessionState] { states.withLock { $0 } }
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held. For what a test

@@ -268,6 +268,8 @@ struct LockContractTests {
 }
 
 /// Counts the tasks inside a critical section, and the most there ever were at once.
+/// A copy of the one in Tests/CoordinationTests/LockRecipeTests.swift (test targets cannot share a file
+/// without a support target of their own): keep the two identical.
 private final class Occupancy: Sendable {
     private let state = Mutex((now: 0, most: 0))
 

@@ -198,17 +198,23 @@ struct LockRecipeTests {
     }
 
     @Test func aLeaseStaysHeldThroughAConnectionLossAndReleasesAfterIt() async throws {
-        let holder = session()
+        let holder = LossCountingStore(server.connect())
         let other = session()
         let lease = try await CoordinationLock(store: holder, path: "/k").acquire(timeout: .seconds(5))
         server.suspend(sessionID: holder.sessionID)
         // Suspended is not lost: the session, and so the node, may well be alive on the server.
         #expect(lease.isHeld)
         let releasing = Task { try await lease.release() }
+        // Resume only once the release's delete has failed: what follows is its retry.
+        #expect(await holder.waitForLoss(of: .delete))
+        #expect(lease.isHeld)
         server.resume(sessionID: holder.sessionID)
         try await releasing.value
         #expect(!lease.isHeld)
         #expect(try await other.children("/k").isEmpty)
+        // One delete lost to the disconnection, one after the reconnection.
+        #expect(holder.losses(of: .delete) == 1)
+        #expect(holder.calls(of: .delete) == 2)
     }
 
     @Test func acquireRidesOutAConnectionLoss() async throws {
@@ -228,12 +234,16 @@ struct LockRecipeTests {
     }
 
     @Test func acquireStartedWhileDisconnectedCompletesAfterReconnection() async throws {
-        let store = session()
+        let store = LossCountingStore(server.connect())
         server.suspend(sessionID: store.sessionID)
         let waiting = Task { try await CoordinationLock(store: store, path: "/late").acquire(timeout: .seconds(30)) }
+        // Resume only once the contender's create has failed: what follows is its retry.
+        #expect(await store.waitForLoss(of: .create))
         server.resume(sessionID: store.sessionID)
         let lease = try await waiting.value
         #expect(lease.isHeld)
+        #expect(store.losses(of: .create) == 1)
+        // The retry found no node of ours (the lost create was never applied) and made exactly one.
         #expect(try await store.children("/late").count == 1)
     }
 
@@ -363,6 +373,8 @@ struct LockRecipeTests {
 }
 
 /// Counts the tasks inside a critical section, and the most there ever were at once.
+/// A copy of the one in Tests/ContractTests/LockContractTests.swift (test targets cannot share a file
+/// without a support target of their own): keep the two identical.
 private final class Occupancy: Sendable {
     private let state = Mutex((now: 0, most: 0))
 

@@ -88,13 +88,26 @@ struct PersistentWatchTests {
     }
 
     @Test func dataWatchStartedWhileDisconnectedDeliversOnReconnection() async throws {
-        let watcher = session()
+        // The longest session timeout the server grants: the watch's fallback re-read after a
+        // failed read waits that long, so a value within `prompt` can only come from the
+        // reconnection.
+        let watcher = LossCountingStore(server.connect(sessionTimeout: .seconds(40)))
+        let prompt = Duration.seconds(20)
         let writer = session()
         _ = try await writer.create("/n", data: Array("a".utf8), mode: .persistent)
         server.suspend(sessionID: watcher.sessionID)
-        var values = watcher.watchData("/n").makeAsyncIterator()
+        let values = watcher.watchData("/n")
+        // Resume only once the watch's first read has failed: what follows is its re-read.
+        #expect(await watcher.waitForLoss(of: .get))
         server.resume(sessionID: watcher.sessionID)
-        #expect((await values.next() ?? nil)?.text == "a")
+        let first: NodeData?? = await withDeadline(prompt) { () -> NodeData?? in
+            for await value in values { return value }
+            return nil
+        } ?? nil
+        #expect(first??.text == "a", "not delivered within \(prompt) of the reconnection")
+        // The read lost to the disconnection, then the one after the reconnection.
+        #expect(watcher.losses(of: .get) == 1)
+        #expect(watcher.calls(of: .get) == 2)
     }
 
     @Test func dataWatchFinishesWhenTheSessionExpires() async throws {

@@ -41,9 +41,14 @@ import ZooKeeper
                     #expect(seen.count == 20)
                     for outcome in seen {
                         let (code, took) = (outcome.code, outcome.took)
-                        #expect(code == .operationTimeout || code == .connectionLoss, "a call to a frozen server gave \(String(describing: code))")
-                        // The deadline plus the timer's 50 ms tick and scheduling slack.
-                        #expect(took < callTimeout + .seconds(1), "a call took \(took) against a deadline of \(callTimeout)")
+                        // Whichever comes first fails the call: its deadline, the library's own timeout, or
+                        // the session presumed expired (a starved timer on a loaded machine).
+                        #expect(code == .operationTimeout || code == .connectionLoss || code == .sessionExpired,
+                                "a call to a frozen server gave \(String(describing: code))")
+                        // Bounded, not fast: the point is that no call hangs on a frozen server.
+                        // The slack above the deadline covers the timer's 50 ms tick and 20
+                        // concurrent callers scheduled on a loaded 2-core machine.
+                        #expect(took < callTimeout + .seconds(3), "a call took \(took) against a deadline of \(callTimeout)")
                     }
                     var seenStates: [SessionState] = []
                     for await state in states {

@@ -32,27 +32,20 @@ enum TestSessions {
         "/zk-\(name)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// Waits, at most `timeout`, for `store` to report `state`; the states seen on the way are returned.
+    /// Waits, at most `timeout`, for `store` to report `state`; the states seen on the way are
+    /// returned (ending with `state` if it was reached).
     static func waitForState(_ state: SessionState, of store: any CoordinationStore,
                              timeout: Duration = .seconds(20)) async -> [SessionState] {
         let states = store.sessionStates()
-        return await withTaskGroup(of: [SessionState]?.self) { group in
-            group.addTask {
-                var seen: [SessionState] = []
-                for await next in states {
-                    seen.append(next)
-                    if next == state { return seen }
-                }
-                return seen
+        // Kept outside the reader, so that a wait that times out still reports what it saw.
+        let seen = Tally<SessionState>()
+        _ = await withDeadline(timeout) {
+            for await next in states {
+                seen.add(next)
+                if next == state { return }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? []
         }
+        return seen.all
     }
 }
 
