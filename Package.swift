@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "Coordination", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Blocking C calls on threads of their own, off the two-thread cooperative pool.
+        .target(name: "DedicatedThreads"),
         // The async ZooKeeper client over libzookeeper_mt, conforming to Coordination's protocol.
         .target(name: "ZooKeeper", dependencies: [
-            "CZooKeeper", "Coordination",
+            "CZooKeeper", "Coordination", "DedicatedThreads",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Starts and stops the project's own services (ZooKeeper today) through scripts/, for the
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "LocalServices"),
 
         .executableTarget(name: "pvc-bench", dependencies: [
-            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices",
+            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,3 +1,4 @@
+import DedicatedThreads
 import Coordination
 import CZooKeeper
 import Logging

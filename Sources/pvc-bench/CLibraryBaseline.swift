@@ -1,3 +1,4 @@
+import DedicatedThreads
 import CZooKeeper
 import Glibc
 import Synchronization
@@ -26,7 +27,7 @@ final class CLibraryBaseline: @unchecked Sendable {
     /// IO thread polls, about twice per request, as the Swift client's handle does today.
     static func connect(_ connectString: String, timeout: Duration,
                         resolutionDelayMs: Int32? = nil) async throws -> CLibraryBaseline {
-        try await BenchThread.run {
+        try await DedicatedThread.run {
             zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR)
             let session = CSession()
             let context = Unmanaged.passUnretained(session).toOpaque()
@@ -53,7 +54,7 @@ final class CLibraryBaseline: @unchecked Sendable {
     /// `ops` sets of `payload` on `path` with `inFlight` requests outstanding; returns ops/s.
     /// Timed on the driving thread from the first submit to the last completion.
     func run(path: String, payload: [UInt8], ops: Int, inFlight: Int, timeout: Duration) async throws -> Double {
-        try await BenchThread.run { [self] in
+        try await DedicatedThread.run { [self] in
             let window = CWindow(slots: inFlight)
             let context = Unmanaged.passUnretained(window).toOpaque()
             var refused = 0
@@ -105,7 +106,7 @@ final class CLibraryBaseline: @unchecked Sendable {
     /// buffer of `capacity` bytes, or `zoo_set` of `payload`.
     func sequential(get: Bool, path: String, payload: [UInt8], capacity: Int, calls: Int,
                     warmup: Int) async throws -> LatencySummary {
-        try await BenchThread.run { [self] in
+        try await DedicatedThread.run { [self] in
             var samples: [Duration] = []
             samples.reserveCapacity(calls)
             var buffer = [CChar](repeating: 0, count: max(capacity, 1))
@@ -145,7 +146,7 @@ final class CLibraryBaseline: @unchecked Sendable {
 
     /// Closes the handle. Call only after every run has returned (all completions arrived).
     func close() async {
-        _ = try? await BenchThread.run { [self] in
+        await DedicatedThread.run { [self] in
             guard !closed else { return }
             closed = true
             zookeeper_close(zh)

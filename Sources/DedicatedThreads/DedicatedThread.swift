@@ -2,16 +2,16 @@ import Glibc
 import Synchronization
 
 /// Runs a blocking C call on a thread of its own, so that it never parks one of the cooperative
-/// pool's threads (two on this kind of machine): `zookeeper_close` joins the library's threads
-/// and `zookeeper_init` may resolve host names.
-enum DedicatedThread {
+/// pool's threads (two on this kind of machine): `zookeeper_close` joins the library's threads,
+/// `zookeeper_init` may resolve host names, and libvirt and librados calls are RPCs.
+public enum DedicatedThread {
     private final class Job: @unchecked Sendable {
         // Written once by the worker thread before `resume`, read after: no concurrent access.
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
             let job = Job { continuation.resume(returning: body()) }
             if !start(job) {
@@ -21,10 +21,15 @@ enum DedicatedThread {
         }
     }
 
+    /// `run` for a body that throws.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await run { Result { try body() } }.get()
+    }
+
     /// Like `run`, but gives up after `timeout` and returns nil; a result that comes later is
     /// handed to `late` (to close a handle nobody will use). For calls that may block for longer
     /// than their caller can wait, such as a host name lookup against a dead name server.
-    static func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable () -> T,
+    public static func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable () -> T,
                                  late: @escaping @Sendable (T) -> Void) async -> T? {
         let race = Race<T>()
         return await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
