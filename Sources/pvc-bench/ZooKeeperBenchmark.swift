@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Coordination
 import ZooKeeper
@@ -272,19 +273,29 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
     private func pipelinedSwift(_ client: ZooKeeperClient, path: String, payload: [UInt8],
                                 ops: Int, inFlight: Int) async throws -> Double {
         let start = ContinuousClock.now
+        // K workers, each with one set outstanding at a time, take the next op from a shared
+        // counter: K requests in flight, as with the C driver's semaphore, and no task made per op.
+        let tickets = Tickets()
+        let workers = min(inFlight, ops)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            var submitted = 0
-            while submitted < min(inFlight, ops) {
-                group.addTask { _ = try await client.set(path, data: payload, version: nil) }
-                submitted += 1
-            }
-            while try await group.next() != nil {
-                if submitted < ops {
-                    group.addTask { _ = try await client.set(path, data: payload, version: nil) }
-                    submitted += 1
+            for _ in 0..<workers {
+                group.addTask {
+                    while tickets.take() < ops {
+                        _ = try await client.set(path, data: payload, version: nil)
+                    }
                 }
             }
+            try await group.waitForAll()
         }
         return Double(ops) / (ContinuousClock.now - start).seconds
+    }
+}
+
+/// The next op number for pipelined workers.
+private final class Tickets: Sendable {
+    private let next = Atomic<Int>(0)
+
+    func take() -> Int {
+        next.add(1, ordering: .relaxed).oldValue
     }
 }
