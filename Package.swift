@@ -8,11 +8,14 @@ let package = Package(
     products: [
         .library(name: "Coordination", targets: ["Coordination"]),
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
+        .library(name: "ClusterSchema", targets: ["ClusterSchema"]),
+        .library(name: "NodeConfiguration", targets: ["NodeConfiguration"]),
         .executable(name: "pvc-bench", targets: ["pvc-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries. System library targets take no flags: everything they need is in shim.h.
@@ -35,6 +38,13 @@ let package = Package(
             "CZooKeeper", "Coordination", "DedicatedThreads",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // PVC's ZooKeeper key layout, versions 0 to 15 and our extension: resolve, diff, validate,
+        // apply, migrate.
+        .target(name: "ClusterSchema", dependencies: ["Coordination"], resources: [.copy("Versions")]),
+        // pvcnoded's YAML configuration: parsed, checked and defaulted before anything else runs.
+        .target(name: "NodeConfiguration", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The node's own statistics for the keepalive, from /proc.
+        .target(name: "HostStats"),
         // Starts and stops the project's own services (ZooKeeper today) through scripts/, for the
         // tests and the benchmarks.
         .target(name: "LocalServices"),
@@ -46,6 +56,11 @@ let package = Package(
         ]),
 
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
+        .testTarget(name: "ClusterSchemaTests", dependencies: ["ClusterSchema", "Coordination"]),
+        .testTarget(name: "NodeConfigurationTests", dependencies: [
+            "NodeConfiguration", .product(name: "Yams", package: "Yams"),
+        ]),
+        .testTarget(name: "HostStatsTests", dependencies: ["HostStats"]),
         .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
         .testTarget(name: "CBindingsTests", dependencies: ["CLibvirt", "CRados", "CRBD", "CZooKeeper"]),

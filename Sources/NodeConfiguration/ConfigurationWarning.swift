@@ -1,0 +1,17 @@
+/// Something in the file that does not stop the daemon but that the operator should see — today, keys we do not know.
+/// An unknown key is usually a typo whose intended setting is silently at its default, so it must be reported; it is
+/// not fatal because a `pvc.conf` shared with PVC's other daemons legitimately holds keys this daemon never reads.
+public struct ConfigurationWarning: Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    /// Dotted path, with `[n]` for list positions, e.g. `guest_networking.sriov_device[0].colour`.
+    public let key: String
+    public let problem: String
+
+    public init(file: String, key: String, problem: String) {
+        self.file = file
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String { "\(file): \(key): \(problem)" }
+}
