@@ -11,11 +11,14 @@ let package = Package(
         .library(name: "ClusterSchema", targets: ["ClusterSchema"]),
         .library(name: "NodeConfiguration", targets: ["NodeConfiguration"]),
         .executable(name: "pvc-bench", targets: ["pvc-bench"]),
+        .executable(name: "pvcnoded", targets: ["pvcnoded"]),
+        .executable(name: "pvcctl", targets: ["pvcctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries. System library targets take no flags: everything they need is in shim.h.
@@ -45,6 +48,21 @@ let package = Package(
         .target(name: "NodeConfiguration", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The node's own statistics for the keepalive, from /proc.
         .target(name: "HostStats"),
+        // The pure decision core: plain structs, events in, directives out, time passed in.
+        .target(name: "NodeCore", dependencies: ["Coordination", "ClusterSchema"]),
+        // The node daemon: configuration, session, registration, keepalive, signals.
+        .executableTarget(name: "pvcnoded", dependencies: [
+            "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The operator's CLI: writes the intent keys PVC's API writes, reads the cluster's state.
+        .executableTarget(name: "pvcctl", dependencies: [
+            "ZooKeeper", "Coordination", "ClusterSchema",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Starts and stops the project's own services (ZooKeeper today) through scripts/, for the
         // tests and the benchmarks.
         .target(name: "LocalServices"),
@@ -61,8 +79,12 @@ let package = Package(
             "NodeConfiguration", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "HostStatsTests", dependencies: ["HostStats"]),
+        .testTarget(name: "NodeCoreTests", dependencies: ["NodeCore", "Coordination", "ClusterSchema"],
+                     resources: [.copy("Scenarios")]),
+        .testTarget(name: "DaemonTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
         .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
+        .testTarget(name: "PvcctlTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
         .testTarget(name: "CBindingsTests", dependencies: ["CLibvirt", "CRados", "CRBD", "CZooKeeper"]),
     ]
 )

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Coordination
+import Foundation
+import Logging
+import ZooKeeper
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case table
+    case json
+}
+
+/// Options every command takes: where the cluster is, how to print, how long to wait.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("zk"),
+            help: "ZooKeeper connect string, host:port[,host:port...][/chroot] (default: $PVC_ZK).")
+    var zk: String?
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Seconds to wait for the connection, and for each ZooKeeper call.")
+    var timeout: Double = 5
+
+    func validate() throws {
+        guard timeout.isFinite, timeout > 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be a number of seconds between 0 and 3600")
+        }
+    }
+
+    /// The client configuration from `--zk` or `PVC_ZK`.
+    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> ZooKeeperClient.Configuration {
+        let given = zk ?? environment["PVC_ZK"]
+        guard let given, !given.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CtlError("no ZooKeeper given: pass --zk HOST:PORT[/CHROOT] or set PVC_ZK")
+        }
+        let (hosts, chroot) = try ConnectString.split(given)
+        var configuration = ZooKeeperClient.Configuration(hosts: hosts, chroot: chroot)
+        let limit = Duration.milliseconds(Int64(timeout * 1000))
+        configuration.connectTimeout = limit
+        configuration.callTimeout = limit
+        configuration.sessionTimeout = max(limit * 2, .seconds(4))
+        // The client's own log lines would mix with our output and errors: only what is critical.
+        configuration.logger.logLevel = .critical
+        configuration.libraryLogLevel = .critical
+        return configuration
+    }
+
+    var lockTimeout: Duration { .milliseconds(Int64(timeout * 2000)) }
+}
+
+enum ConnectString {
+    /// "h1:2181,h2:2181/pvc/a" → ("h1:2181,h2:2181", "/pvc/a"); no chroot, or "/", gives nil.
+    static func split(_ text: String) throws -> (hosts: String, chroot: String?) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let slash = trimmed.firstIndex(of: "/") else { return (trimmed, nil) }
+        let hosts = String(trimmed[..<slash])
+        var chroot = String(trimmed[slash...])
+        guard !hosts.isEmpty else { throw CtlError("'\(text)' names no ZooKeeper host") }
+        if chroot == "/" { return (hosts, nil) }
+        if chroot.hasSuffix("/") { chroot.removeLast() }
+        do {
+            try PathRules.validate(chroot)
+        } catch {
+            throw CtlError("'\(chroot)' in '\(text)' is not a valid chroot path")
+        }
+        return (hosts, chroot)
+    }
+}
+
+/// An error shown to the operator as one line.
+struct CtlError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Connects, runs `body`, and closes the session whatever happens. Store errors become one line
+/// that says what failed and where.
+func withStore<T: Sendable>(_ options: GlobalOptions,
+                            _ body: (any CoordinationStore) async throws -> T) async throws -> T {
+    quietLogging()
+    let configuration = try options.configuration()
+    let where_ = configuration.hosts + (configuration.chroot ?? "")
+    let client: ZooKeeperClient
+    do {
+        client = try await ZooKeeperClient.connect(configuration)
+    } catch let error as CoordinationError {
+        throw CtlError("cannot connect to ZooKeeper at \(where_): \(error)")
+    }
+    do {
+        let result = try await body(client)
+        await client.close()
+        return result
+    } catch let error as CoordinationError {
+        await client.close()
+        throw CtlError("ZooKeeper at \(where_): \(error)")
+    } catch {
+        await client.close()
+        throw error
+    }
+}
+
+/// The ZooKeeper client and its C library log through swift-log to stderr; a command line tool
+/// reports its own errors in one line, so only critical log lines get through.
+private let quietLoggingOnce: Void = {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .critical
+        return handler
+    }
+}()
+
+func quietLogging() {
+    quietLoggingOnce
+}

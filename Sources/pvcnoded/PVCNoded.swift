@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NodeConfiguration
+import ServiceLifecycle
+
+@main
+struct PVCNoded: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pvcnoded",
+        abstract: "The PVC node daemon: registers this node in ZooKeeper and keeps it alive.")
+
+    @Option(name: .long, help: "The configuration file (default: $PVC_CONFIG_FILE).")
+    var config: String?
+
+    /// Exit code for a configuration that cannot be used, distinct from a runtime failure (1) so
+    /// scripts and systemd can tell an operator's typo from a cluster problem.
+    static let configurationExitCode: Int32 = 2
+
+    static let libraryLogLabel = "pvc.zookeeper.c"
+
+    func run() async throws {
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try ConfigurationLoader.load(explicitPath: config)
+        } catch {
+            FileHandle.standardError.write(Data("pvcnoded: configuration error: \(error)\n".utf8))
+            throw ExitCode(Self.configurationExitCode)
+        }
+        for warning in loaded.warnings {
+            FileHandle.standardError.write(Data("pvcnoded: warning: \(warning)\n".utf8))
+        }
+        let settings = DaemonSettings(loaded.configuration)
+        let level: Logger.Level = loaded.configuration.logging.debugLogging ? .debug : .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            // The C library reports every refused connection attempt, several a second while a
+            // server is down; our connector logs each change of reachability once instead.
+            handler.logLevel = label == Self.libraryLogLabel && level > .debug ? .critical : level
+            return handler
+        }
+        var logger = Logger(label: "pvcnoded")
+        logger[metadataKey: "node"] = "\(settings.name)"
+        logger.info("starting", metadata: ["config": "\(loaded.file)", "zookeeper": "\(settings.zookeeper.hosts)",
+                                           "chroot": "\(settings.zookeeper.chroot ?? "/")"])
+        var zookeeper = settings
+        zookeeper.zookeeper.logger = logger
+        let daemon = NodeDaemon(settings: zookeeper, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("fatal", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import ClusterSchema
+import Coordination
+import Logging
+
+/// Makes sure the cluster's tree matches its schema before the node registers, under the write
+/// lock on `/schema/version` so that two starting nodes never apply at once (PVC commit a5763c9d).
+struct SchemaSetup {
+    /// The cluster's schema version key holds something that is not a version.
+    struct Unusable: Error, CustomStringConvertible {
+        var path: String
+        var value: String
+        var description: String { "\(path) holds '\(value)', not a schema version" }
+    }
+
+    var catalog: SchemaCatalog
+    var logger: Logger
+    var lockTimeout: Duration = .seconds(30)
+
+    /// Returns the cluster's schema, which is the one this node runs with.
+    func ensure(on store: any CoordinationStore) async throws -> SchemaVersion {
+        guard let latestVersion = catalog.latest else {
+            throw SchemaError.malformed(version: nil, "no schema version is installed")
+        }
+        let latest = try catalog.schema(latestVersion)
+        let versionPath = try latest.path("base.schema.version")
+        let lock = CoordinationLock(store: store, path: versionPath, kind: .write, identifier: "pvcnoded")
+        let lease = try await lock.acquire(timeout: lockTimeout)
+        do {
+            let schema = try await validateOrApply(on: store, versionPath: versionPath, latest: latest)
+            try await lease.release()
+            return schema
+        } catch {
+            try? await lease.release()
+            throw error
+        }
+    }
+
+    private func validateOrApply(on store: any CoordinationStore, versionPath: String,
+                                 latest: SchemaVersion) async throws -> SchemaVersion {
+        // Taking the lock creates `/schema/version` empty when it was missing, so empty means "no
+        // cluster yet". Anything else unreadable is an operator's problem to see, not a reason to
+        // overwrite the cluster's version.
+        let text = String(decoding: try await store.get(versionPath).data, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty {
+            let created = try await latest.apply(to: store)
+            _ = try await store.set(versionPath, data: Array(String(latest.version).utf8))
+            logger.notice("initialised the cluster tree", metadata: [
+                "schema": "\(latest.version)", "created": "\(created.count)"])
+            return latest
+        }
+        guard let version = Int(text) else {
+            throw Unusable(path: versionPath, value: String(text.prefix(64)))
+        }
+        let schema = try catalog.schema(version)
+        let report = try await schema.validate(store)
+        if !report.isValid {
+            let created = try await schema.apply(to: store)
+            logger.notice("created missing schema keys", metadata: [
+                "schema": "\(version)", "created": "\(created.count)"])
+        }
+        return schema
+    }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# A local demo cluster: one ZooKeeper and three pvcnoded nodes (hv1, hv2, hv3) on this machine,
+# each with its own name, config and directories under DIR.
+#
+#   scripts/demo.sh start [DIR]   install what is missing, build, start everything, wait until every
+#                                 node is in `run`, print `pvcctl node list`
+#   scripts/demo.sh stop [DIR]    stop every process start recorded (by PID), and ZooKeeper
+#
+# DIR defaults to /tmp/pvc-demo. Every wait is bounded; a failure prints the node's log tail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+command=${1:-}
+dir=${2:-/tmp/pvc-demo}
+nodes=(hv1 hv2 hv3)
+# How long the nodes get to reach `run` once ZooKeeper serves: PVC takes 23-28 s; ours about a second.
+run_timeout_s=60
+
+usage() {
+    sed -n '2,9p' "$0" >&2
+    exit 2
+}
+
+# A recorded PID is ours only if its command line still names the demo directory (PID reuse).
+ours() {
+    local pid=$1
+    [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dir"
+}
+
+alive() {
+    local pid=$1
+    [[ -r /proc/$pid/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"
+}
+
+stop_nodes() {
+    local node pid deadline
+    for node in "${nodes[@]}"; do
+        [[ -f $dir/$node/pid ]] || continue
+        pid=$(cat "$dir/$node/pid")
+        if alive "$pid" && ours "$pid"; then
+            kill -TERM "$pid"
+            deadline=$((SECONDS + 15))
+            while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+            if alive "$pid"; then
+                echo "demo: $node (pid $pid) ignored SIGTERM for 15 s; killing it" >&2
+                kill -KILL "$pid" || true
+            fi
+        fi
+        rm -f "$dir/$node/pid"
+    done
+}
+
+cmd_stop() {
+    stop_nodes
+    if [[ -d $dir/zk ]]; then
+        bash scripts/zookeeper.sh stop "$dir/zk"
+    fi
+    echo "demo: stopped"
+}
+
+cmd_start() {
+    bash scripts/install-deps.sh
+    swift build --product pvcnoded
+    swift build --product pvcctl
+    local bin
+    bin=$(swift build --show-bin-path)
+    mkdir -p "$dir"
+    if [[ -f $dir/zk/layout ]]; then
+        echo "demo: a demo already runs in $dir; run 'scripts/demo.sh stop $dir' first" >&2
+        exit 1
+    fi
+
+    local connect
+    connect=$(bash scripts/zookeeper.sh start "$dir/zk" --port 0)
+    echo "demo: ZooKeeper serving at $connect"
+    "$bin/pvcctl" cluster init --zk "$connect"
+
+    local node
+    for node in "${nodes[@]}"; do
+        mkdir -p "$dir/$node/run" "$dir/$node/log"
+        cat >"$dir/$node/pvcnoded.yaml" <<YAML
+node:
+  name: $node
+cluster:
+  name: demo
+  coordinator_nodes: [hv1, hv2, hv3]
+database:
+  zookeeper:
+    connect: "$connect"
+path:
+  dynamic_directory: "$dir/$node/run"
+  system_log_directory: "$dir/$node/log"
+timer:
+  keepalive_interval: 2
+YAML
+        # setsid: the node outlives this script; its PID is recorded for `stop`.
+        setsid "$bin/pvcnoded" --config "$dir/$node/pvcnoded.yaml" >"$dir/$node/log/pvcnoded.out" 2>&1 </dev/null &
+        echo $! >"$dir/$node/pid"
+    done
+
+    local deadline=$((SECONDS + run_timeout_s)) waiting
+    while true; do
+        waiting=()
+        for node in "${nodes[@]}"; do
+            local pid
+            pid=$(cat "$dir/$node/pid")
+            if ! alive "$pid"; then
+                echo "demo: $node exited; its log ends with:" >&2
+                tail -n 20 "$dir/$node/log/pvcnoded.out" >&2
+                cmd_stop
+                exit 1
+            fi
+            if ! "$bin/pvcctl" node info "$node" --zk "$connect" --format json 2>/dev/null |
+                grep -q '"/daemonstate" *: *"run"'; then
+                waiting+=("$node")
+            fi
+        done
+        ((${#waiting[@]} == 0)) && break
+        if ((SECONDS >= deadline)); then
+            echo "demo: ${waiting[*]} not in run after ${run_timeout_s} s" >&2
+            for node in "${waiting[@]}"; do tail -n 20 "$dir/$node/log/pvcnoded.out" >&2; done
+            exit 1
+        fi
+        sleep 0.2
+    done
+    "$bin/pvcctl" node list --zk "$connect"
+    echo "demo: running in $dir; stop it with: scripts/demo.sh stop $dir"
+}
+
+case "$command" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    *) usage ;;
+esac
