@@ -65,12 +65,20 @@ struct NodeDaemon: Service {
 
     private func serve(on store: ZooKeeperClient, catalog: SchemaCatalog) async throws -> Outcome {
         let schema = try await SchemaSetup(catalog: catalog, logger: logger).ensure(on: store)
+        let latest = Self.latestSchema(catalog, logger: logger)
         let identity = NodeIdentity(
             name: settings.name, role: settings.role, staticData: HostFacts.staticData(),
             pvcVersion: DaemonSettings.pvcVersion, ipmiHostname: settings.ipmiHostname,
             ipmiUsername: settings.ipmiUsername, ipmiPassword: settings.ipmiPassword,
-            activeSchema: schema.version, latestSchema: catalog.latest ?? schema.version)
+            activeSchema: schema.version, latestSchema: latest)
         var lifecycle = NodeLifecycle(identity: identity, paths: try NodePaths(schema: schema, node: settings.name))
+        var agreement = SchemaAgreement(node: settings.name, role: settings.role, active: schema.version,
+                                        latest: latest, known: Set(catalog.versions.filter { $0 <= latest }))
+        let newest = try catalog.schema(catalog.latest ?? schema.version)
+        let upgrade = SchemaUpgrade(store: store, catalog: catalog, settings: settings, logger: logger,
+                                    versionPath: try newest.path("base.schema.version"),
+                                    markerPath: try SchemaSetup.markerPath(newest),
+                                    activePath: lifecycle.paths.activeSchema)
         var outages = OutageLog(logger: logger)
 
         var backoff = Duration.milliseconds(250)
@@ -94,19 +102,37 @@ struct NodeDaemon: Service {
             }
         }
         logger.info("registered", metadata: ["state": "init", "role": "\(settings.role.rawValue)",
-                                             "schema": "\(schema.version)"])
+                                             "schema": "\(schema.version)", "latest": "\(latest)"])
+
+        // Every change of the cluster's version reaches the loop below, which reacts between
+        // keepalives; the first value is the current one, so a raise since startup is not missed.
+        let watch = VersionWatch()
+        let watcher = Task { [store, versionPath = upgrade.versionPath] in
+            for await value in store.watchData(versionPath) {
+                watch.post(value.map { String(decoding: $0.data, as: UTF8.self) })
+            }
+        }
+        defer { watcher.cancel() }
+        do {
+            try await upgrade.carryOut(agreement.onRegistered(), agreement: &agreement)
+        } catch {
+            // Not raising is always safe: another node's registration may raise it later.
+            logger.warning("schema: could not read the nodes' latest schema versions", metadata: ["error": "\(error)"])
+        }
 
         let clock = ContinuousClock()
         // The first keepalive goes at once: `run` need not wait an interval after registration.
         var next = clock.now
         while true {
             let wakeAt = next
-            // Only the sleep is cancelled by a shutdown, never a write in flight.
-            let woke: Void? = try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(until: wakeAt, clock: clock)
+            // Only the wait is cancelled by a shutdown, never a write in flight.
+            await cancelWhenGracefulShutdown { await watch.wait(until: wakeAt) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            for value in watch.take() {
+                try await upgrade.carryOut(agreement.onClusterVersionChanged(value), agreement: &agreement)
             }
-            if woke == nil || Task.isShuttingDownGracefully { break }
             if store.sessionState.isTerminal { return .sessionLost(store.sessionState) }
+            guard clock.now >= next else { continue }
             next = next.advanced(by: settings.keepaliveInterval)
             // A late keepalive must not make the next ones late as well.
             if next < clock.now { next = clock.now.advanced(by: settings.keepaliveInterval) }
@@ -121,6 +147,23 @@ struct NodeDaemon: Service {
                           on: store, lifecycle: &lifecycle, outages: &outages)
         logger.notice("stopped", metadata: ["state": "\(lifecycle.committedState?.rawValue ?? "none")"])
         return .stopped
+    }
+
+    /// Set to pretend this build knows no schema above it: how tests and operators rehearse a
+    /// rolling upgrade with one binary (a node "on older software" blocks the cluster's raise).
+    static let latestSchemaVariable = "PVCNODED_LATEST_SCHEMA"
+
+    /// The newest version this build knows, `PVCNODED_LATEST_SCHEMA` if set to an installed one.
+    static func latestSchema(_ catalog: SchemaCatalog, logger: Logger) -> Int {
+        let newest = catalog.latest ?? 0
+        guard let text = ProcessInfo.processInfo.environment[latestSchemaVariable] else { return newest }
+        guard let capped = Int(text), catalog.schemas[capped] != nil, capped <= newest else {
+            logger.warning("ignoring \(latestSchemaVariable): not an installed schema version",
+                           metadata: ["value": "\(text.prefix(64))"])
+            return newest
+        }
+        logger.notice("latest schema limited by \(latestSchemaVariable)", metadata: ["latest": "\(capped)"])
+        return capped
     }
 
     /// Carries out directives until the core has nothing more to ask. Every write is bounded by

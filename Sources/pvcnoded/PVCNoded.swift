@@ -41,7 +41,8 @@ struct PVCNoded: AsyncParsableCommand {
         }
         var logger = Logger(label: "pvcnoded")
         logger[metadataKey: "node"] = "\(settings.name)"
-        logger.info("starting", metadata: ["config": "\(loaded.file)", "zookeeper": "\(settings.zookeeper.hosts)",
+        logger.info("starting", metadata: ["pid": "\(getpid())", "reexecutions": "\(Reexecution.count)",
+                                           "config": "\(loaded.file)", "zookeeper": "\(settings.zookeeper.hosts)",
                                            "chroot": "\(settings.zookeeper.chroot ?? "/")"])
         var zookeeper = settings
         zookeeper.zookeeper.logger = logger

@@ -28,11 +28,31 @@ struct SchemaSetup {
         let lease = try await lock.acquire(timeout: lockTimeout)
         do {
             let schema = try await validateOrApply(on: store, versionPath: versionPath, latest: latest)
+            try await recordTree(at: schema.version, on: store, markerPath: try Self.markerPath(latest))
             try await lease.release()
             return schema
         } catch {
             try? await lease.release()
             throw error
+        }
+    }
+
+    /// Where we record the version the tree was last migrated or applied to, so that of the
+    /// coordinators taking the exclusive lock in turn during an upgrade only the first migrates.
+    /// A key of ours under `/schema`, which PVC's tools ignore.
+    static func markerPath(_ schema: SchemaVersion) throws -> String {
+        try schema.path("base.schema") + "/migrated"
+    }
+
+    /// The tree was just validated (and completed) at `version`.
+    private func recordTree(at version: Int, on store: any CoordinationStore, markerPath: String) async throws {
+        let data = Array(String(version).utf8)
+        do {
+            if try await store.get(markerPath).data != data {
+                _ = try await store.set(markerPath, data: data)
+            }
+        } catch let error as CoordinationError where error.code == .noNode {
+            _ = try await store.create(markerPath, data: data, mode: .persistent)
         }
     }
 

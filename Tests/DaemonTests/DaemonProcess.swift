@@ -17,13 +17,17 @@ final class DaemonProcess: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pvcnoded")
     }
 
-    init(name: String, configPath: String, directory: URL) throws {
+    /// `environment` is added to the test's own.
+    init(name: String, configPath: String, directory: URL, environment: [String: String] = [:]) throws {
         self.name = name
         logPath = directory.appendingPathComponent("\(name).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         self.process = process
@@ -62,10 +66,10 @@ final class DaemonFleet: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    func start(name: String, config: String) throws -> DaemonProcess {
+    func start(name: String, config: String, environment: [String: String] = [:]) throws -> DaemonProcess {
         let path = directory.appendingPathComponent("\(name).yaml").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(name: name, configPath: path, directory: directory)
+        let daemon = try DaemonProcess(name: name, configPath: path, directory: directory, environment: environment)
         started.withLock { $0.append(daemon) }
         return daemon
     }

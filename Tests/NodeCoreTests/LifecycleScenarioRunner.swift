@@ -9,6 +9,16 @@ import NodeCore
 ///     tick now=T [memtotal=M memused=M memfree=M memalloc=M memprov=M vcpus=N load=L running=U,U]
 ///     shutdown now=T
 ///     ok|fail registration|keepalive|shutdown|stop
+///
+/// and a `SchemaAgreement` from:
+///
+///     agreement NAME coordinator|hypervisor active=N latest=N
+///     registered
+///     peers version=TEXT stat=N NAME=TEXT|- ...     (- : the key is missing)
+///     version TEXT|-                                 (the watch on /schema/version fired)
+///     settled yes|no
+///     active-written ok|fail
+///     reexec-failed
 struct LifecycleScenarioRunner {
     enum Problem: Error, CustomStringConvertible {
         case bad(String)
@@ -20,6 +30,7 @@ struct LifecycleScenarioRunner {
     }
 
     private var lifecycle: NodeLifecycle?
+    private var agreement: SchemaAgreement?
     private let catalog: SchemaCatalog
 
     init() throws {
@@ -46,6 +57,9 @@ struct LifecycleScenarioRunner {
                                       paths: try NodePaths(schema: catalog.schema(version), node: words[1]))
             return nil
         }
+        if verb == "agreement" || Self.agreementVerbs.contains(verb) {
+            return try runAgreement(verb: verb, words: words, options: options)
+        }
         guard var current = lifecycle else { throw Problem.bad(line) }
         let now = Int(options["now"] ?? "") ?? 0
         let directives: [Directive]
@@ -64,6 +78,63 @@ struct LifecycleScenarioRunner {
         }
         lifecycle = current
         return directives.flatMap(Self.describe) + ["phase: \(current.phase), committed: \(current.committedState?.rawValue ?? "none")"]
+    }
+
+    static let agreementVerbs: Set = ["registered", "peers", "version", "settled", "active-written", "reexec-failed"]
+
+    /// nil for the setup command.
+    private mutating func runAgreement(verb: String, words: [String], options: [String: String]) throws -> [String]? {
+        let line = words.joined(separator: " ")
+        if verb == "agreement" {
+            guard words.count >= 3, let role = NodeRole(rawValue: words[2]),
+                  let active = Int(options["active"] ?? ""), let latest = Int(options["latest"] ?? "") else {
+                throw Problem.bad(line)
+            }
+            agreement = SchemaAgreement(node: words[1], role: role, active: active, latest: latest,
+                                        known: Set(catalog.versions.filter { $0 <= latest }))
+            return nil
+        }
+        guard var current = agreement else { throw Problem.bad(line) }
+        let directives: [SchemaDirective]
+        switch verb {
+        case "registered":
+            directives = current.onRegistered()
+        case "peers":
+            var peers: [String: String?] = [:]
+            for word in words.dropFirst() {
+                let pair = word.split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2, pair[0] != "version", pair[0] != "stat" else { continue }
+                peers[pair[0]] = pair[1] == "-" ? String?.none : pair[1]
+            }
+            let version = options["version"].flatMap { $0 == "-" ? nil : $0 }
+            directives = current.onPeersRead(clusterVersion: version, stat: Int32(options["stat"] ?? "") ?? 0,
+                                             peers: peers)
+        case "version":
+            let value = words.count > 1 ? words.dropFirst().joined(separator: " ") : "-"
+            directives = current.onClusterVersionChanged(value == "-" ? nil : value)
+        case "settled":
+            directives = current.onTreeSettled(migrated: words.count > 1 && words[1] == "yes")
+        case "active-written":
+            directives = current.onActiveWritten(succeeded: words.count > 1 && words[1] == "ok")
+        default:
+            directives = current.onReexecuteFailed()
+        }
+        agreement = current
+        return directives.map(Self.describe) + ["agreement: \(current.phase), active \(current.active)"]
+    }
+
+    static func describe(_ directive: SchemaDirective) -> String {
+        switch directive {
+        case .note(let text): return "note: \(text)"
+        case .readPeers: return "read peers"
+        case .raiseClusterVersion(let version, let stat): return "raise /schema/version to \(version) if at stat version \(stat)"
+        case .stopKeepalives: return "stop keepalives"
+        case .migrateExclusively(let from, let to): return "migrate \(from) -> \(to) under the exclusive lock"
+        case .awaitMigration(let to): return "await migration to \(to) on read locks"
+        case .writeActive(let version): return "write activeschema \(version)"
+        case .reexecute: return "re-execute"
+        case .exit(let code): return "exit \(code)"
+        }
     }
 
     private static func stats(_ options: [String: String]) -> KeepaliveStats {
