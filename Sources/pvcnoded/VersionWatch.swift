@@ -29,7 +29,9 @@ final class VersionWatch: Sendable {
     func wait(until deadline: ContinuousClock.Instant) async {
         state.withLock { $0.woken = false }
         let timer = Task { [self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
+            // A timer cancelled because the wait already ended must not wake the next wait: the
+            // two would keep waking each other and the keepalive loop would spin.
+            guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
             wake()
         }
         defer { timer.cancel() }
