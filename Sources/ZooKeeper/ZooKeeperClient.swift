@@ -367,12 +367,17 @@ public final class ZooKeeperClient: CoordinationStore {
     // MARK: Plumbing
 
     /// The client's timer: fails calls past their deadline and lets the session tracker presume
-    /// expiry. Every 50 ms: deadlines are seconds long, so a twentieth of a second is precise enough.
+    /// expiry. Every 50 ms while a call is in flight or the session is not connected: deadlines
+    /// are seconds long, so a twentieth of a second is precise enough. Every 250 ms otherwise: an
+    /// idle daemon should not wake twenty times a second for nothing, and a call made meanwhile
+    /// overruns its deadline by at most that.
     private func startTimer() {
         let task = Task { [weak self] in
+            var busy = true
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
+                try? await Task.sleep(for: busy ? .milliseconds(50) : .milliseconds(250))
                 guard let self else { return }
+                busy = InFlightTable.pendingCount(owner: self.token) > 0 || self.hub.state != .connected
                 let now = ContinuousClock.now
                 for call in InFlightTable.overdue(owner: self.token, at: now) {
                     call.settle(.failure(CoordinationError(
