@@ -16,6 +16,8 @@ struct DaemonSettings: Sendable {
     var ipmiPassword: String
     var keepaliveInterval: Duration
     var zookeeper: ZooKeeperClient.Configuration
+    /// Where the Prometheus endpoint listens; nil: no endpoint, no open port.
+    var metricsAddress: ListenAddress?
 
     init(_ configuration: NodeConfiguration) {
         name = configuration.node.name
@@ -24,6 +26,7 @@ struct DaemonSettings: Sendable {
         ipmiUsername = configuration.fencing.ipmi.username ?? ""
         ipmiPassword = configuration.fencing.ipmi.password ?? ""
         keepaliveInterval = configuration.timer.keepaliveInterval
+        metricsAddress = configuration.metrics.listenAddress
         let target = ConnectTarget(configuration.zookeeperConnectString)
         var zookeeper = ZooKeeperClient.Configuration(hosts: target.hosts, chroot: target.chroot)
         // Each call fits in one keepalive interval, so a keepalive always ends before the next.

@@ -18,20 +18,24 @@ struct NodeDaemon: Service {
 
     var settings: DaemonSettings
     var logger: Logger
+    var metrics: NodeMetrics
 
     func run() async throws {
         let catalog = try SchemaCatalog.bundled()
         let connector = SessionConnector(configuration: settings.zookeeper, logger: logger)
         var lastProblem: String?
         var backoff = Duration.milliseconds(250)
+        metrics.daemonState(nil)
         while !Task.isShuttingDownGracefully {
+            metrics.sessionState(.connecting)
             // A shutdown while no server answers ends the wait: nothing of ours is to clean up.
             guard let store = await cancelWhenGracefulShutdown({ await connector.connect() }) else {
                 logger.notice("shut down before ZooKeeper was reached")
                 return
             }
-            let stateLog = Task { [logger] in
+            let stateLog = Task { [logger, metrics] in
                 for await state in store.sessionStates() {
+                    metrics.sessionState(state)
                     logger.info("ZooKeeper session \(state)")
                 }
             }
@@ -174,8 +178,14 @@ struct NodeDaemon: Service {
         while !queue.isEmpty {
             switch queue.removeFirst() {
             case .write(let purpose, let operations):
+                let started = ContinuousClock.now
                 let result = await boundedCall(settings.keepaliveInterval) {
                     try await store.multi(operations)
+                }
+                if purpose == .keepalive {
+                    var succeeded = false
+                    if case .success = result { succeeded = true }
+                    metrics.keepalive(took: ContinuousClock.now - started, succeeded: succeeded)
                 }
                 switch result {
                 case .success:
@@ -193,7 +203,9 @@ struct NodeDaemon: Service {
                 break
             case .closeSession:
                 await store.close()
+                metrics.sessionState(.closed)
             }
+            metrics.daemonState(lifecycle.committedState)
         }
     }
 

@@ -46,9 +46,18 @@ struct PVCNoded: AsyncParsableCommand {
                                            "chroot": "\(settings.zookeeper.chroot ?? "/")"])
         var zookeeper = settings
         zookeeper.zookeeper.logger = logger
-        let daemon = NodeDaemon(settings: zookeeper, logger: logger)
+        let metrics = NodeMetrics()
+        let daemon = NodeDaemon(settings: zookeeper, logger: logger, metrics: metrics)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let address = settings.metricsAddress {
+            // First in the group, so shut down last: a scrape during shutdown still sees the states.
+            // A bind failure ends only this service; the daemon runs on without metrics.
+            services.append(.init(service: MetricsService(address: address, metrics: metrics, logger: logger),
+                                  successTerminationBehavior: .ignore))
+        }
+        services.append(.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
