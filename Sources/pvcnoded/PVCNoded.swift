@@ -17,7 +17,7 @@ struct PVCNoded: AsyncParsableCommand {
     /// scripts and systemd can tell an operator's typo from a cluster problem.
     static let configurationExitCode: Int32 = 2
 
-    static let libraryLogLabel = "pvc.zookeeper.c"
+    static let libraryLogLabel = LogSetup.libraryLogLabel
 
     func run() async throws {
         let loaded: LoadedConfiguration
@@ -31,16 +31,12 @@ struct PVCNoded: AsyncParsableCommand {
             FileHandle.standardError.write(Data("pvcnoded: warning: \(warning)\n".utf8))
         }
         let settings = DaemonSettings(loaded.configuration)
-        let level: Logger.Level = loaded.configuration.logging.debugLogging ? .debug : .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            // The C library reports every refused connection attempt, several a second while a
-            // server is down; our connector logs each change of reachability once instead.
-            handler.logLevel = label == Self.libraryLogLabel && level > .debug ? .critical : level
-            return handler
-        }
+        let logSetup = LogSetup(loaded.configuration.logging, logFilePath: loaded.configuration.logFilePath)
+        logSetup.bootstrap()
         var logger = Logger(label: "pvcnoded")
         logger[metadataKey: "node"] = "\(settings.name)"
+        let hangup = logSetup.handleHangup(logger: logger)
+        defer { hangup.cancel() }
         logger.info("starting", metadata: ["pid": "\(getpid())", "reexecutions": "\(Reexecution.count)",
                                            "config": "\(loaded.file)", "zookeeper": "\(settings.zookeeper.hosts)",
                                            "chroot": "\(settings.zookeeper.chroot ?? "/")"])
