@@ -67,7 +67,53 @@ struct NodeDaemon: Service {
         }
     }
 
+    /// `/schema/version` is missing or empty although nodes are registered: the cluster exists, so
+    /// initialising it afresh would be a guess. An operator has to restore the version.
+    struct MissingVersion: Error, CustomStringConvertible {
+        var path: String
+        var nodes: Int
+        var description: String {
+            "\(path) is missing or empty but \(nodes) node(s) are registered; not initialising the cluster over them"
+        }
+    }
+
+    /// Looks, without writing, at what startup validation reads: a missing cluster version on a
+    /// populated tree is refused, and a migration record that is not a version is reported
+    /// before startup validation records the version it validates.
+    private func inspectBeforeSetup(on store: ZooKeeperClient, catalog: SchemaCatalog) async throws {
+        guard let newest = catalog.latest.flatMap({ try? catalog.schema($0) }) else { return }
+        let versionPath = try newest.path("base.schema.version")
+        let text: String
+        do {
+            text = String(decoding: try await store.get(versionPath).data, as: UTF8.self)
+        } catch let error as CoordinationError where error.code == .noNode {
+            text = ""
+        }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            let nodesPath = try newest.path("base.node")
+            let nodes: [String]
+            do {
+                nodes = try await store.children(nodesPath)
+            } catch let error as CoordinationError where error.code == .noNode {
+                nodes = []
+            }
+            if !nodes.isEmpty { throw MissingVersion(path: versionPath, nodes: nodes.count) }
+        }
+        let markerPath = try SchemaSetup.markerPath(newest)
+        do {
+            let marker = String(decoding: try await store.get(markerPath).data, as: UTF8.self)
+            if SchemaAgreement.parse(marker) == nil {
+                logger.warning("schema: the tree's migration record is not a version; startup validation records the validated one",
+                               metadata: ["path": "\(markerPath)", "value": "\(SchemaUpgrade.excerpt(marker))",
+                                          "bytes": "\(marker.utf8.count)"])
+            }
+        } catch let error as CoordinationError where error.code == .noNode {
+            // A new cluster, or one set up before the record existed: startup validation writes it.
+        }
+    }
+
     private func serve(on store: ZooKeeperClient, catalog: SchemaCatalog) async throws -> Outcome {
+        try await inspectBeforeSetup(on: store, catalog: catalog)
         let schema = try await SchemaSetup(catalog: catalog, logger: logger).ensure(on: store)
         let latest = Self.latestSchema(catalog, logger: logger)
         let identity = NodeIdentity(
@@ -133,7 +179,7 @@ struct NodeDaemon: Service {
             await cancelWhenGracefulShutdown { await watch.wait(until: wakeAt) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
             for value in watch.take() {
-                try await upgrade.carryOut(agreement.onClusterVersionChanged(value), agreement: &agreement)
+                try await upgrade.clusterVersionChanged(value, agreement: &agreement)
             }
             if store.sessionState.isTerminal { return .sessionLost(store.sessionState) }
             guard clock.now >= next else { continue }

@@ -20,6 +20,26 @@ struct SchemaUpgrade {
     var activePath: String
     var lockTimeout: Duration = .seconds(60)
 
+    /// A value of `/schema/version` as the watch reported it (nil: deleted). Garbage or a deleted
+    /// key is logged with its path and changes nothing: the agreement stays at the active version.
+    func clusterVersionChanged(_ value: String?, agreement: inout SchemaAgreement) async throws {
+        if let value {
+            if SchemaAgreement.parse(value) == nil {
+                logger.error("schema: the cluster's schema version is not a version; ignoring it", metadata: [
+                    "path": "\(versionPath)", "value": "\(Self.excerpt(value))", "bytes": "\(value.utf8.count)"])
+            }
+        } else {
+            logger.error("schema: the cluster's schema version key is gone; ignoring it",
+                         metadata: ["path": "\(versionPath)"])
+        }
+        try await carryOut(agreement.onClusterVersionChanged(value), agreement: &agreement)
+    }
+
+    /// At most 64 characters of a value read from the tree, for a log line.
+    static func excerpt(_ value: String) -> String {
+        value.count > 64 ? String(value.prefix(64)) + "..." : value
+    }
+
     /// Carries out `initial` and whatever the agreement asks next. Returns when nothing is left;
     /// never returns once the daemon re-executes or exits.
     func carryOut(_ initial: [SchemaDirective], agreement: inout SchemaAgreement) async throws {
@@ -80,15 +100,52 @@ struct SchemaUpgrade {
         let nodesPath = try latest.path("base.node")
         var peers: [String: String?] = [:]
         for name in try await store.children(nodesPath) {
-            let path = try latest.path("node.data.latest_schema", item: name)
-            peers[name] = try? String(decoding: await store.get(path).data, as: UTF8.self)
+            let path: String
+            do {
+                path = try latest.path("node.data.latest_schema", item: name)
+            } catch {
+                logger.warning("schema: a node's name is not usable in a path", metadata: [
+                    "path": "\(nodesPath)/\(name)", "error": "\(error)"])
+                peers[name] = .some(nil)
+                continue
+            }
+            do {
+                let text = String(decoding: try await store.get(path).data, as: UTF8.self)
+                if SchemaAgreement.parse(text) == nil {
+                    logger.warning("schema: a node's latest schema is not a version", metadata: [
+                        "path": "\(path)", "value": "\(Self.excerpt(text))", "bytes": "\(text.utf8.count)"])
+                }
+                peers[name] = .some(text)
+            } catch {
+                logger.warning("schema: a node's latest schema is unreadable", metadata: [
+                    "path": "\(path)", "error": "\(error)"])
+                peers[name] = .some(nil)
+            }
         }
-        return (String(decoding: version.data, as: UTF8.self), version.stat.version, peers)
+        let text = String(decoding: version.data, as: UTF8.self)
+        if SchemaAgreement.parse(text) == nil {
+            logger.warning("schema: the cluster's schema version is not a version", metadata: [
+                "path": "\(versionPath)", "value": "\(Self.excerpt(text))"])
+        }
+        return (text, version.stat.version, peers)
     }
 
     private func marker() async -> String? {
-        guard let data = try? await store.get(markerPath).data else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        let data: [UInt8]
+        do {
+            data = try await store.get(markerPath).data
+        } catch {
+            logger.warning("schema: the tree's migration record is unreadable",
+                           metadata: ["path": "\(markerPath)", "error": "\(error)"])
+            return nil
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        if SchemaAgreement.parse(text) == nil {
+            logger.warning("schema: the tree's migration record is not a version",
+                           metadata: ["path": "\(markerPath)", "value": "\(Self.excerpt(text))"])
+            return nil
+        }
+        return text
     }
 
     private func setMarker(_ version: Int) async throws {

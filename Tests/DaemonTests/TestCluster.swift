@@ -27,6 +27,10 @@ struct TestCluster {
         await root.close()
         var inside = ZooKeeperClient.Configuration(hosts: hosts, chroot: chroot)
         inside.connectTimeout = .seconds(20)
+        // The observer must outlive a server restart on a loaded machine: the client presumes its
+        // session expired a timeout after the last contact it can vouch for, which for a server
+        // killed outright may be sooner than the server itself would expire it.
+        inside.sessionTimeout = .seconds(30)
         return TestCluster(hosts: hosts, chroot: chroot, observer: try await ZooKeeperClient.connect(inside))
     }
 
