@@ -705,26 +705,18 @@ wait_state() {
     done
 }
 
-cmd_freeze() {
+# freeze/thaw DIR ID: SIGSTOP or SIGCONT one server and wait until the kernel shows the new state.
+signal_server() {
+    local signal=$1 state=$2 what=$3
+    shift 3
     [[ $# -eq 2 ]] || usage
     set_dir "$1" existing
     load_layout
     check_id "$2"
     local pid
     pid=$(server_pid "$2") || die "server $2 is not running"
-    kill -STOP "$pid"
-    wait_state "$pid" T "freeze"
-}
-
-cmd_thaw() {
-    [[ $# -eq 2 ]] || usage
-    set_dir "$1" existing
-    load_layout
-    check_id "$2"
-    local pid
-    pid=$(server_pid "$2") || die "server $2 is not running"
-    kill -CONT "$pid"
-    wait_state "$pid" running "thaw"
+    kill "-$signal" "$pid"
+    wait_state "$pid" "$state" "$what"
 }
 
 cmd_leader() {
@@ -816,8 +808,8 @@ case "$command" in
     stop) cmd_stop "$@" ;;
     kill) cmd_kill "$@" ;;
     restart) cmd_restart "$@" ;;
-    freeze) cmd_freeze "$@" ;;
-    thaw) cmd_thaw "$@" ;;
+    freeze) signal_server STOP T freeze "$@" ;;
+    thaw) signal_server CONT running thaw "$@" ;;
     leader) cmd_leader "$@" ;;
     status) cmd_status "$@" ;;
     __watch) cmd_watch "$@" ;;

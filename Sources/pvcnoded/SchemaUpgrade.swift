@@ -204,7 +204,12 @@ struct SchemaUpgrade {
             do {
                 let lease = try await lock.acquire(timeout: deadline - ContinuousClock.now)
                 let current = await marker()
-                try? await lease.release()
+                do {
+                    try await lease.release()
+                } catch {
+                    // The read lock goes with the session at worst; a coordinator waits on it until then.
+                    logger.warning("schema: could not release the read lock", metadata: ["error": "\(error)"])
+                }
                 if current == String(target) {
                     logger.notice("schema: the tree is migrated", metadata: ["schema": "\(target)"])
                     return true
@@ -212,7 +217,17 @@ struct SchemaUpgrade {
             } catch {
                 logger.warning("schema: read lock failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(250))
+            // Not migrated yet (we got the read lock before the coordinator took the exclusive
+            // one): wait for the migration record to change instead of asking again at once.
+            let remaining = deadline - ContinuousClock.now
+            // A session that ended finishes the watch at once: nothing more to wait for here.
+            guard remaining > .zero, !store.sessionState.isTerminal else { break }
+            _ = await withDeadline(remaining) { [store, markerPath] in
+                for await value in store.watchData(markerPath) where value?.text == String(target) {
+                    return true
+                }
+                return false
+            }
         }
         logger.warning("schema: no coordinator migrated the tree in time", metadata: ["to": "\(target)"])
         return false
