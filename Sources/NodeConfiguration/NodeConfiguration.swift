@@ -1,5 +1,3 @@
-import Foundation
-
 /// Every setting pvcnoded reads, checked and defaulted, so nothing after start-up has to wonder whether a value is
 /// present or sane. Key names in the comments are the YAML keys; they follow PVC's `pvc.conf` wherever the meaning is
 /// the same, so an operator can carry values over from a PVC cluster.
@@ -61,12 +59,37 @@ public struct NodeConfiguration: Sendable, Equatable {
 
     /// The IPMI host other nodes will use to fence this one, with `{node_id}` substituted as PVC does.
     public var ipmiHostname: String? {
-        fencing.ipmi.hostname?.replacingOccurrences(of: "{node_id}", with: String(nodeID))
+        fencing.ipmi.hostname.map { Self.substitute("{node_id}", with: String(nodeID), in: $0) }
     }
 
     /// PVC's file-logging location: one file per daemon in the system log directory.
     public var logFilePath: String {
-        (paths.systemLogDirectory as NSString).appendingPathComponent("pvcnoded.log")
+        Self.appendingPathComponent("pvcnoded.log", to: paths.systemLogDirectory)
+    }
+
+    /// Every occurrence of `placeholder`, left to right, as Foundation's `replacingOccurrences` did.
+    static func substitute(_ placeholder: String, with replacement: String, in template: String) -> String {
+        guard !placeholder.isEmpty else { return template }
+        var result = ""
+        var rest = Substring(template)
+        while !rest.isEmpty {
+            if rest.hasPrefix(placeholder) {
+                result += replacement
+                rest = rest.dropFirst(placeholder.count)
+            } else if let first = rest.first {
+                result.append(first)
+                rest = rest.dropFirst()
+            }
+        }
+        return result
+    }
+
+    /// As `NSString.appendingPathComponent` joined them: one `/` between, however many the directory ends with.
+    static func appendingPathComponent(_ component: String, to directory: String) -> String {
+        guard !directory.isEmpty else { return component }
+        var trimmed = Substring(directory)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        return trimmed == "/" ? "/" + component : trimmed + "/" + component
     }
 }
 

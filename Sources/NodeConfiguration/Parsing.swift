@@ -1,5 +1,3 @@
-import Yams
-
 extension NodeConfiguration {
     /// Parses and checks a whole configuration. `file` only labels errors and warnings; `hostname` is the node-name
     /// default, injectable so tests do not depend on the machine they run on.
@@ -12,11 +10,11 @@ extension NodeConfiguration {
     static func parse(
         yaml: String, file: String, hostname: String, collector warnings: WarningCollector
     ) throws(ConfigurationError) -> LoadedConfiguration {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try YAMLReader.read(yaml)
         } catch {
-            throw ConfigurationError(kind: .malformed, file: file, key: nil, problem: "not valid YAML: \(describe(error))")
+            throw ConfigurationError(kind: .malformed, file: file, key: nil, problem: "not valid YAML: \(error)")
         }
         let top = try YAMLSection(node: root, path: "", warnings: warnings)
         let configuration = try read(top, hostname: hostname)
@@ -184,20 +182,5 @@ extension NodeConfiguration {
         }
         device.finish()
         return SRIOVDevice(phy: phy, mtu: mtu, vfCount: vfCount)
-    }
-
-    /// Yams' own messages carry a multi-line snippet; one line with the position is what fits in a log line.
-    private static func describe(_ error: any Error) -> String {
-        guard let yamlError = error as? YamlError else { return "\(error)" }
-        switch yamlError {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            let prefix = context.map { "\($0.text) " } ?? ""
-            return "\(prefix)\(problem) at line \(mark.line), column \(mark.column)"
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return "duplicate keys \(duplicates.joined(separator: ", ")) at line \(context.mark.line)"
-        default:
-            return String(describing: yamlError).split(separator: "\n").first.map(String.init) ?? "unreadable"
-        }
     }
 }

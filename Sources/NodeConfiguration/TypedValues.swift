@@ -1,12 +1,10 @@
-import Yams
-
 /// The typed reads every setting goes through, so each kind of value has one wording for its error.
 extension YAMLSection {
-    func mistyped(_ key: String, _ expected: String, _ node: Node) -> ConfigurationError {
+    func mistyped(_ key: String, _ expected: String, _ node: YAMLNode) -> ConfigurationError {
         ConfigurationError(kind: .mistyped, file: file, key: key, problem: "expected \(expected), got \(node.shortDescription)")
     }
 
-    func invalid(_ key: String, _ expected: String, _ node: Node) -> ConfigurationError {
+    func invalid(_ key: String, _ expected: String, _ node: YAMLNode) -> ConfigurationError {
         ConfigurationError(kind: .invalid, file: file, key: key, problem: "expected \(expected), got \(node.shortDescription)")
     }
 
@@ -14,10 +12,10 @@ extension YAMLSection {
         ConfigurationError(kind: .missing, file: file, key: dotted(key), problem: "required key is missing (\(what))")
     }
 
-    func string(at key: String, _ node: Node) throws(ConfigurationError) -> String {
-        guard case .scalar(let scalar) = node else { throw mistyped(key, "a string", node) }
-        guard !scalar.string.isEmpty else { throw invalid(key, "a non-empty string", node) }
-        return scalar.string
+    func string(at key: String, _ node: YAMLNode) throws(ConfigurationError) -> String {
+        guard let scalar = node.scalar else { throw mistyped(key, "a string", node) }
+        guard !scalar.text.isEmpty else { throw invalid(key, "a non-empty string", node) }
+        return scalar.text
     }
 
     func string(_ key: String) throws(ConfigurationError) -> String? {
@@ -45,7 +43,7 @@ extension YAMLSection {
     /// surely a typo and would overflow `Duration`'s conversion.
     func seconds(_ key: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
         guard let node = value(key) else { return fallback }
-        guard case .scalar = node, let number = node.float, number.isFinite else {
+        guard let number = node.scalar?.double, number.isFinite else {
             throw mistyped(dotted(key), "a positive number of seconds", node)
         }
         guard number >= 0.001, number <= 1_000_000_000 else {
@@ -54,8 +52,8 @@ extension YAMLSection {
         return .milliseconds((number * 1000).rounded())
     }
 
-    func integer(at key: String, _ node: Node, minimum: Int, _ expected: String) throws(ConfigurationError) -> Int {
-        guard case .scalar = node, let number = node.int else { throw mistyped(key, expected, node) }
+    func integer(at key: String, _ node: YAMLNode, minimum: Int, _ expected: String) throws(ConfigurationError) -> Int {
+        guard let number = node.scalar?.int else { throw mistyped(key, expected, node) }
         guard number >= minimum else { throw invalid(key, expected, node) }
         return number
     }
@@ -67,7 +65,7 @@ extension YAMLSection {
 
     func bool(_ key: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
         guard let node = value(key) else { return fallback }
-        guard case .scalar = node, let flag = node.bool else { throw mistyped(dotted(key), "true or false", node) }
+        guard let flag = node.scalar?.bool else { throw mistyped(dotted(key), "true or false", node) }
         return flag
     }
 
@@ -76,9 +74,9 @@ extension YAMLSection {
     ) throws(ConfigurationError) -> Choice where Choice.RawValue == String {
         guard let node = value(key) else { return fallback }
         let words = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-        guard case .scalar(let scalar) = node else { throw mistyped(dotted(key), "one of \(words)", node) }
+        guard let scalar = node.scalar else { throw mistyped(dotted(key), "one of \(words)", node) }
         // Case-insensitive because PVC's sample writes `None` for "no action" (a string in YAML, not null).
-        guard let chosen = Choice(rawValue: scalar.string.lowercased()) else {
+        guard let chosen = Choice(rawValue: scalar.text.lowercased()) else {
             throw invalid(dotted(key), "one of \(words)", node)
         }
         return chosen

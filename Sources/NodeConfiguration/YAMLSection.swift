@@ -1,5 +1,3 @@
-import Yams
-
 /// Collects warnings across every section of one parse, so nested sections can report into one list.
 final class WarningCollector {
     let file: String
@@ -21,13 +19,13 @@ final class WarningCollector {
 final class YAMLSection {
     let path: String
     let warnings: WarningCollector
-    private let entries: [(key: String, value: Node)]
+    private let entries: [(key: String, value: YAMLNode)]
     private var taken: Set<String> = []
 
     var file: String { warnings.file }
 
     /// `node` nil (absent or `null`) reads as an empty section, so a missing section means "all defaults".
-    init(node: Node?, path: String, warnings: WarningCollector) throws(ConfigurationError) {
+    init(node: YAMLNode?, path: String, warnings: WarningCollector) throws(ConfigurationError) {
         self.path = path
         self.warnings = warnings
         guard let node, !node.isNull else {
@@ -39,14 +37,14 @@ final class YAMLSection {
                 kind: .mistyped, file: warnings.file, key: path.isEmpty ? nil : path,
                 problem: "expected a mapping of keys, got \(node.shortDescription)")
         }
-        entries = mapping.map { (key: $0.key.string ?? $0.key.shortDescription, value: $0.value) }
+        entries = mapping.entries.map { (key: $0.key.text, value: $0.value) }
     }
 
     func dotted(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The value under `key`, marking it known. `null` counts as absent: `key:` with nothing after it is how YAML
     /// users leave a setting at its default.
-    func value(_ key: String) -> Node? {
+    func value(_ key: String) -> YAMLNode? {
         taken.insert(key)
         warnings.consult(dotted(key))
         guard let node = entries.first(where: { $0.key == key })?.value, !node.isNull else { return nil }
@@ -55,12 +53,12 @@ final class YAMLSection {
 
     /// For the spellings PVC's code and sample disagree on: either is accepted; both at once is accepted only when
     /// they agree, since otherwise we would have to guess which one the operator meant.
-    func value(_ key: String, alias: String) throws(ConfigurationError) -> (key: String, node: Node)? {
+    func value(_ key: String, alias: String) throws(ConfigurationError) -> (key: String, node: YAMLNode)? {
         let primary = value(key)
         let secondary = value(alias)
         switch (primary, secondary) {
         case let (p?, s?):
-            guard p.string == s.string, p.string != nil else {
+            guard let text = p.scalar?.text, text == s.scalar?.text else {
                 throw ConfigurationError(
                     kind: .invalid, file: file, key: dotted(key),
                     problem: "also given as \(dotted(alias)) with a different value; keep one")
@@ -80,23 +78,6 @@ final class YAMLSection {
     func finish() {
         for entry in entries where !taken.contains(entry.key) {
             warnings.unknownKey(dotted(entry.key))
-        }
-    }
-}
-
-extension Node {
-    var isNull: Bool {
-        if case .scalar = self { return null != nil }
-        return false
-    }
-
-    /// How a value is quoted back in an error: enough to find it in the file, never a whole subtree.
-    var shortDescription: String {
-        switch self {
-        case .scalar(let scalar): return "\"\(scalar.string)\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
         }
     }
 }

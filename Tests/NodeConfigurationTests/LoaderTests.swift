@@ -54,4 +54,46 @@ import Testing
                 == #"\#(path): timer.keepalive_interval: expected a positive number of seconds, got "fast""#
         }
     }
+
+    private func temporaryFile(bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("pvcnoded-config-\(UUID().uuidString).yaml").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        return path
+    }
+
+    @Test func invalidUTF8IsRefusedWithItsLine() throws {
+        let path = try temporaryFile(bytes: Array(minimalYAML.utf8) + Array("node: {name: hv".utf8) + [0xFF, 0x0A])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            try ConfigurationLoader.load(explicitPath: path, environment: [:], hostname: "x")
+        } throws: { error in
+            (error as? ConfigurationError)?.kind == .malformed
+                && (error as? ConfigurationError)?.description == "\(path): not UTF-8 text: invalid byte sequence at line 4"
+        }
+    }
+
+    @Test func oversizedFileIsRefused() throws {
+        let path = try temporaryFile(bytes: Array(minimalYAML.utf8) + Array(repeating: 0x23, count: 1 << 20))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            try ConfigurationLoader.load(explicitPath: path, environment: [:], hostname: "x")
+        } throws: { error in
+            (error as? ConfigurationError)?.kind == .unreadable
+                && (error as? ConfigurationError)?.problem.contains("larger than 1 MiB") == true
+        }
+    }
+
+    @Test func directoryIsUnreadable() {
+        #expect {
+            try ConfigurationLoader.load(explicitPath: "/", environment: [:], hostname: "x")
+        } throws: { error in
+            (error as? ConfigurationError)?.description.hasPrefix("/: cannot read: ") == true
+        }
+    }
+
+    @Test func processEnvironmentIsRead() {
+        let environment = ConfigurationLoader.processEnvironment()
+        #expect(environment == ProcessInfo.processInfo.environment)
+    }
 }

@@ -29,4 +29,18 @@ import Testing
     func nodeIDIsTheLastRunOfDigits(name: String, id: Int) {
         #expect(NodeSettings.nodeID(of: name) == id)
     }
+
+    @Test func ipmiHostnameSubstitutesEveryPlaceholder() throws {
+        let yaml = minimalYAML + "node: {name: hv12}\nfencing: {ipmi: {hostname: \"{node_id}-bmc{node_id}.{node\"}}\n"
+        let config = try NodeConfiguration.parse(yaml: yaml, file: "f", hostname: "x").configuration
+        #expect(config.ipmiHostname == "12-bmc12.{node")
+    }
+
+    @Test(arguments: [("/var/log/pvc", "/var/log/pvc/pvcnoded.log"), ("/tmp/x//", "/tmp/x/pvcnoded.log"),
+                      ("/", "/pvcnoded.log"), ("logs", "logs/pvcnoded.log")])
+    func logFileIsInTheSystemLogDirectory(directory: String, path: String) throws {
+        let yaml = minimalYAML + "path: {system_log_directory: \"\(directory)\"}\n"
+        let config = try NodeConfiguration.parse(yaml: yaml, file: "f", hostname: "x").configuration
+        #expect(config.logFilePath == path)
+    }
 }
