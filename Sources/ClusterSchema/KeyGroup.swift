@@ -3,7 +3,7 @@
 /// An item group says where its items live (`under`: keys of other groups whose children are the
 /// items) and how many path segments an item name spans (`depth`: a volume is `pool/volume`), so
 /// that the live tree can be walked per item instead of with PVC's item-less paths.
-public struct KeyGroup: Sendable, Equatable, Decodable {
+public struct KeyGroup: Sendable, Equatable {
     /// Parent keys ("base.node", "node.sriov.vf", ...); empty for the base group.
     public let under: [String]
     public let depth: Int
@@ -17,16 +17,6 @@ public struct KeyGroup: Sendable, Equatable, Decodable {
         self.depth = depth
         self.keys = keys
         self.defaults = defaults
-    }
-
-    enum CodingKeys: String, CodingKey { case under, depth, keys, defaults }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        under = try container.decodeIfPresent([String].self, forKey: .under) ?? []
-        depth = try container.decodeIfPresent(Int.self, forKey: .depth) ?? 1
-        keys = try container.decode([String: String].self, forKey: .keys)
-        defaults = try container.decodeIfPresent([String: String].self, forKey: .defaults) ?? [:]
     }
 
     /// The key whose path is the item root (PVC names it "name", "vni", "id", ...).

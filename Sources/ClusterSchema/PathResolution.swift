@@ -5,7 +5,7 @@ extension SchemaVersion {
     public func path(_ key: String) throws(SchemaError) -> String {
         let (group, name) = try split(key)
         guard group == Self.baseGroup else { throw .wrongArity(key: key, "a per-item key needs an item") }
-        return Self.absolute(base.keys[name] ?? "")
+        return Self.absolute(extended(Self.baseGroup)?.keys[name] ?? "")
     }
 
     /// ("node.keepalive", "hv1") → "/nodes/hv1/keepalive"; ("node", "hv1") → "/nodes/hv1".
@@ -20,7 +20,7 @@ extension SchemaVersion {
               parent.hasPrefix(Self.baseGroup + ".") else {
             throw .wrongArity(key: key, "a sub-item key needs its parent key and item")
         }
-        return try path(parent) + "/" + item + (group.keys[name] ?? "")
+        return try path(parent) + "/" + item + (extended(groupName)?.keys[name] ?? "")
     }
 
     /// ("node.sriov.vf", "hv1", "sriov_vf.config.trust", "ens1f1v3")
@@ -36,7 +36,7 @@ extension SchemaVersion {
             throw .notUnder(subKey: subKey, parentKey: key)
         }
         try Self.checkItem(subItem, group: subGroupName, depth: subGroup.depth)
-        return parentPath + "/" + subItem + (subGroup.keys[subName] ?? "")
+        return parentPath + "/" + subItem + (extended(subGroupName)?.keys[subName] ?? "")
     }
 
     /// An item name must be exactly `depth` valid path segments, so it can never climb out of or

@@ -1,48 +1,58 @@
-import Foundation
-
 /// The installed schema versions, always handled in numeric order (PVC iterated them in
 /// directory-listing order, pvc-node-daemon.md §14.3 item 12).
 public struct SchemaCatalog: Sendable {
     public let schemas: [Int: SchemaVersion]
+    /// Our own keys, the same in every version of `schemas`.
+    public let `extension`: SchemaExtension
 
     /// Every version in ascending numeric order.
     public var versions: [Int] { schemas.keys.sorted() }
 
     public var latest: Int? { schemas.keys.max() }
 
-    public init(_ schemas: [SchemaVersion]) throws(SchemaError) {
+    /// Every version gets `ownKeys` in place of any extension it had: the same extension in every
+    /// version is what keeps its keys out of every diff and so of every migration.
+    public init(_ schemas: [SchemaVersion], extension ownKeys: SchemaExtension = .none) throws(SchemaError) {
         var byVersion: [Int: SchemaVersion] = [:]
-        for schema in schemas {
+        for given in schemas {
+            let schema = try SchemaVersion(version: given.version, groups: given.groups, extension: ownKeys)
             guard byVersion.updateValue(schema, forKey: schema.version) == nil else {
                 throw .malformed(version: schema.version, "installed twice")
             }
         }
         self.schemas = byVersion
+        self.extension = ownKeys
     }
 
-    /// The versions shipped with this module (`Versions/<N>.json`).
+    /// The versions shipped with this module (`schema/<N>.json`, compiled in by the EmbedSchema
+    /// plugin) with our extension (`schema/extension.json`).
     public static func bundled() throws(SchemaError) -> SchemaCatalog {
-        guard let directory = Bundle.module.url(forResource: "Versions", withExtension: nil) else {
-            throw .malformed(version: nil, "the Versions resource directory is missing")
-        }
-        let files: [URL]
-        do {
-            files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-                .filter { $0.pathExtension == "json" }
-        } catch {
-            throw .malformed(version: nil, "cannot list \(directory.path): \(error)")
-        }
         var schemas: [SchemaVersion] = []
-        for file in files {
-            let schema = try decode(file)
+        var ownKeys = SchemaExtension.none
+        for file in EmbeddedSchemaFiles.files {
+            let json: JSONValue
+            do {
+                json = try JSONValue.parse(file.text)
+            } catch {
+                throw .malformed(version: nil, "\(file.name): \(error)")
+            }
+            if file.name == extensionFile {
+                ownKeys = try SchemaExtension(json: json, file: file.name)
+                continue
+            }
+            let schema = try SchemaVersion(json: json, file: file.name)
             // The file name is what operators see; a mismatch would make "load N" load something else.
-            guard file.deletingPathExtension().lastPathComponent == String(schema.version) else {
-                throw .malformed(version: schema.version, "found in \(file.lastPathComponent)")
+            guard file.name == "\(schema.version).json" else {
+                throw .malformed(version: schema.version, "found in \(file.name)")
             }
             schemas.append(schema)
         }
-        return try SchemaCatalog(schemas)
+        // An empty catalog would make every node believe the cluster's version is unknown.
+        guard !schemas.isEmpty else { throw .malformed(version: nil, "no schema version is embedded") }
+        return try SchemaCatalog(schemas, extension: ownKeys)
     }
+
+    static let extensionFile = "extension.json"
 
     public func schema(_ version: Int) throws(SchemaError) -> SchemaVersion {
         guard let schema = schemas[version] else { throw .unknownVersion(version) }
@@ -55,15 +65,5 @@ public struct SchemaCatalog: Sendable {
         let range = from <= to ? Array(from ... to) : Array((to ... from).reversed())
         for version in range where schemas[version] == nil { throw .unknownVersion(version) }
         return range
-    }
-
-    private static func decode(_ file: URL) throws(SchemaError) -> SchemaVersion {
-        do {
-            return try JSONDecoder().decode(SchemaVersion.self, from: Data(contentsOf: file))
-        } catch let error as SchemaError {
-            throw error
-        } catch {
-            throw .malformed(version: nil, "\(file.lastPathComponent): \(error)")
-        }
     }
 }

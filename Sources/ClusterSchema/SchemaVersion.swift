@@ -1,24 +1,39 @@
-/// The complete key layout of one PVC schema version, checked for consistency when built.
-public struct SchemaVersion: Sendable, Equatable, Decodable {
+/// The complete key layout of one PVC schema version, checked for consistency when built, with
+/// the keys of our own extension that PVC's tools ignore.
+public struct SchemaVersion: Sendable, Equatable {
     public static let baseGroup = "base"
 
     public let version: Int
+    /// PVC's groups and keys only: what diffs and migrations compare.
     public let groups: [String: KeyGroup]
+    /// Our own keys in this version's groups; resolved and applied like PVC's keys.
+    public let `extension`: SchemaExtension
+    /// `groups` with the extension's keys added, for resolution and `apply`.
+    private let extendedGroups: [String: KeyGroup]
     /// Item groups with every group's parents before it, so walks can create or move parents first.
     public let itemGroupsParentsFirst: [String]
 
-    enum CodingKeys: String, CodingKey { case version, groups }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(version: try container.decode(Int.self, forKey: .version),
-                      groups: try container.decode([String: KeyGroup].self, forKey: .groups))
-    }
-
-    public init(version: Int, groups: [String: KeyGroup]) throws(SchemaError) {
+    /// Keys of `ownKeys` in groups this version lacks are left out; the others must not clash
+    /// with PVC's keys.
+    public init(version: Int, groups: [String: KeyGroup], extension ownKeys: SchemaExtension = .none) throws(SchemaError) {
         self.version = version
         self.groups = groups
         itemGroupsParentsFirst = try Self.check(version: version, groups: groups)
+        let restricted = try ownKeys.restricted(to: version, groups: groups)
+        self.extension = restricted
+        var extended = groups
+        for (name, own) in restricted.groups {
+            guard let group = groups[name] else { continue }
+            extended[name] = KeyGroup(under: group.under, depth: group.depth,
+                                      keys: group.keys.merging(own.keys) { pvc, _ in pvc },
+                                      defaults: group.defaults.merging(own.defaults) { pvc, _ in pvc })
+        }
+        extendedGroups = extended
+    }
+
+    /// A group's keys with the extension's keys of that group (PVC's alone are in `groups`).
+    public func extended(_ group: String) -> KeyGroup? {
+        extendedGroups[group]
     }
 
     public var base: KeyGroup {
@@ -27,6 +42,7 @@ public struct SchemaVersion: Sendable, Equatable, Decodable {
     }
 
     /// Splits "node.sriov.vf" into ("node", "sriov.vf"); a bare group name means its root key.
+    /// Keys of the extension are found like PVC's.
     public func split(_ key: String) throws(SchemaError) -> (group: String, name: String) {
         let parts = key.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let groupName = String(parts[0])
@@ -36,7 +52,7 @@ public struct SchemaVersion: Sendable, Equatable, Decodable {
             return (groupName, root)
         }
         let name = String(parts[1])
-        guard group.keys[name] != nil else { throw .unknownKey(key) }
+        guard extendedGroups[groupName]?.keys[name] != nil else { throw .unknownKey(key) }
         return (groupName, name)
     }
 

@@ -28,8 +28,9 @@ enum Schema {
         }
     }
 
-    /// Every base key's path except the root, parents before children.
+    /// Every base key's path except the root, parents before children. Our own keys (the
+    /// extension) are included, so a re-initialised cluster keeps no record of the old one.
     static func basePaths(_ schema: SchemaVersion) -> [String] {
-        schema.base.keys.values.filter { !$0.isEmpty }.sorted()
+        (schema.extended(SchemaVersion.baseGroup) ?? schema.base).keys.values.filter { !$0.isEmpty }.sorted()
     }
 }

@@ -55,9 +55,10 @@ struct PopulatedCluster {
     var paths: Set<String> { Set(server.dump().keys).subtracting(preexisting) }
 
     /// Paths that are neither a base key of `schema`, nor an item root or below one, nor one of
-    /// the levels leading to an item root (`/ceph/volumes/vms`).
+    /// the levels leading to an item root (`/ceph/volumes/vms`). Our extension's base keys are
+    /// base keys too.
     func strayPaths(_ schema: SchemaVersion) -> [String] {
-        let base = Set(schema.base.keys.values.filter { !$0.isEmpty })
+        let base = Set((schema.extended(SchemaVersion.baseGroup) ?? schema.base).keys.values.filter { !$0.isEmpty })
         return paths.filter { path in
             if base.contains(path) { return false }
             return !itemRoots.contains { root in

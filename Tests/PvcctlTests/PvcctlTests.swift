@@ -77,10 +77,12 @@ func withSandbox(_ body: (Sandbox) async throws -> Void) async throws {
     }
 }
 
-/// The paths PVC's cluster_initialize leaves for schema 15: every base key.
+/// The paths PVC's cluster_initialize leaves for schema 15, every base key, and our own base keys
+/// (`/schema/migrated`), which `apply` creates with them.
 func schema15BasePaths() throws -> Set<String> {
     let schema = try SchemaCatalog.bundled().schema(15)
-    return Set(schema.base.keys.values.map { $0.isEmpty ? "/" : $0 })
+    let base = schema.extended(SchemaVersion.baseGroup) ?? schema.base
+    return Set(base.keys.values.map { $0.isEmpty ? "/" : $0 })
 }
 
 func parseJSON(_ text: String) throws -> Any {
