@@ -45,20 +45,33 @@ let package = Package(
         ]),
         // PVC's ZooKeeper key layout, versions 0 to 15 and our extension: resolve, diff, validate,
         // apply, migrate.
-        .target(name: "ClusterSchema", dependencies: ["Coordination"], resources: [.copy("Versions")]),
+        // The JSON files under schema/ are compiled in by the EmbedSchema plugin: the daemon reads
+        // them without Foundation (whose libraries alone cost ~8 MiB of resident memory).
+        .target(name: "ClusterSchema", dependencies: ["Coordination"], plugins: ["EmbedSchema"]),
+        // Build-time only: turns schema/*.json into Swift string literals for ClusterSchema.
+        .executableTarget(name: "schema-embedder"),
+        .plugin(name: "EmbedSchema", capability: .buildTool(), dependencies: ["schema-embedder"]),
         // pvcnoded's YAML configuration: parsed, checked and defaulted before anything else runs.
-        .target(name: "NodeConfiguration", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Its own reader for the YAML that configuration files use, so the daemon links no
+        // Foundation (Yams needs it); the tests check the reader against Yams.
+        .target(name: "NodeConfiguration"),
         // The node's own statistics for the keepalive, from /proc.
         .target(name: "HostStats"),
+        // The node's addresses: floating addresses added and removed with `ip`, announced with
+        // gratuitous ARP; every command bounded. No Foundation (the daemon links it).
+        .target(name: "HostNetwork", dependencies: [
+            "DedicatedThreads", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The pure decision core: plain structs, events in, directives out, time passed in.
         .target(name: "NodeCore", dependencies: ["Coordination", "ClusterSchema"]),
-        // The node daemon: configuration, session, registration, keepalive, signals.
+        // The node daemon: configuration, session, registration, keepalive, signals. Nothing in
+        // its dependency graph imports Foundation (the footprint target is 20 MiB resident).
         .executableTarget(name: "pvcnoded", dependencies: [
             "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Metrics", package: "swift-metrics"),
+            // CoreMetrics, not Metrics, and no ArgumentParser: both pull in FoundationEssentials.
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             "DedicatedThreads",
         ]),
@@ -84,8 +97,11 @@ let package = Package(
             "NodeConfiguration", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "HostStatsTests", dependencies: ["HostStats"]),
-        .testTarget(name: "NodeCoreTests", dependencies: ["NodeCore", "Coordination", "ClusterSchema"],
-                     resources: [.copy("Scenarios")]),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "LocalServices"]),
+        // The golden scenario harness every decision core's tests share (test support only).
+        .target(name: "ScenarioTesting"),
+        .testTarget(name: "NodeCoreTests", dependencies: ["NodeCore", "Coordination", "ClusterSchema", "ScenarioTesting"],
+                     exclude: ["Scenarios"]),
         .testTarget(name: "DaemonTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
         .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),

@@ -93,6 +93,10 @@ path:
   system_log_directory: "$dir/$node/log"
 timer:
   keepalive_interval: 2
+logging:
+  # The demo's stderr goes to a file, not to the journal, which would date the lines itself.
+  log_dates: true
+  zookeeper_logging: true
 YAML
         # setsid: the node outlives this script; its PID is recorded for `stop`.
         setsid "$bin/pvcnoded" --config "$dir/$node/pvcnoded.yaml" >"$dir/$node/log/pvcnoded.out" 2>&1 </dev/null &

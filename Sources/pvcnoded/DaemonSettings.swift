@@ -18,6 +18,10 @@ struct DaemonSettings: Sendable {
     var zookeeper: ZooKeeperClient.Configuration
     /// Where the Prometheus endpoint listens; nil: no endpoint, no open port.
     var metricsAddress: ListenAddress?
+    /// `logging.zookeeper_logging`, `node_log_lines`, `log_keepalives`.
+    var zookeeperLogging: Bool
+    var nodeLogLines: Int
+    var logKeepalives: Bool
 
     init(_ configuration: NodeConfiguration) {
         name = configuration.node.name
@@ -27,6 +31,9 @@ struct DaemonSettings: Sendable {
         ipmiPassword = configuration.fencing.ipmi.password ?? ""
         keepaliveInterval = configuration.timer.keepaliveInterval
         metricsAddress = configuration.metrics.listenAddress
+        zookeeperLogging = configuration.logging.zookeeperLogging
+        nodeLogLines = configuration.logging.nodeLogLines
+        logKeepalives = configuration.logging.logKeepalives
         let target = ConnectTarget(configuration.zookeeperConnectString)
         var zookeeper = ZooKeeperClient.Configuration(hosts: target.hosts, chroot: target.chroot)
         // Each call fits in one keepalive interval, so a keepalive always ends before the next.

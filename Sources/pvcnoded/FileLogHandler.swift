@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Synchronization
 
@@ -8,12 +7,20 @@ import Glibc
 import Darwin
 #endif
 
-/// The daemon's log file, shared by every handler: the descriptor is swapped under a lock when the
-/// file is reopened (SIGHUP, after logrotate moved it away), and each line is one `write(2)` under
-/// that lock, so a line never goes half to the old file and half to the new one.
+/// A log output shared by every handler: the daemon's log file, or stderr. The file's descriptor is
+/// swapped under a lock when it is reopened (SIGHUP, after logrotate moved it away), and each line
+/// is one `write(2)` under that lock, so a line never goes half to the old file and half to the new.
 final class LogFile: Sendable {
-    let path: String
+    /// The file's path; nil for stderr, which is never reopened or closed.
+    let path: String?
     private let descriptor: Mutex<Int32>
+
+    static let standardError = LogFile()
+
+    private init() {
+        path = nil
+        descriptor = Mutex(2)
+    }
 
     struct OpenError: Error, CustomStringConvertible {
         let path: String
@@ -29,27 +36,37 @@ final class LogFile: Sendable {
     }
 
     deinit {
+        guard path != nil else { return }
         descriptor.withLock { fd in
             if fd >= 0 { close(fd) }
         }
     }
 
     private static func openFile(_ path: String) throws(OpenError) -> Int32 {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw OpenError(path: directory, step: "create directory", reason: error.localizedDescription)
-            }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectories(String(path[..<slash]))
         }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { throw OpenError(path: path, step: "open", reason: String(cString: strerror(errno))) }
         return fd
     }
 
+    /// `mkdir -p`: each missing component in turn; one that exists already (perhaps made by a
+    /// second daemon at the same moment) is fine.
+    private static func makeDirectories(_ directory: String) throws(OpenError) {
+        var prefix = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw OpenError(path: prefix, step: "create directory", reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+
     /// Opens the configured path afresh and swaps it in; on failure the old file stays in use.
+    /// Nothing to do for stderr.
     func reopen() throws(OpenError) {
+        guard let path else { return }
         let fresh = try Self.openFile(path)
         let old = descriptor.withLock { fd in
             let old = fd
@@ -80,11 +97,13 @@ final class LogFile: Sendable {
 }
 
 /// Writes each entry as one line to the shared `LogFile`:
-/// `[date ]level label: key=value … message`, metadata sorted by key.
+/// `[date ]level label: key=value … message`, metadata sorted by key, the level in colour with
+/// `logging.log_colours` (for a terminal; never used for the file, where codes are noise).
 struct FileLogHandler: LogHandler {
     let label: String
     let file: LogFile
     let dates: Bool
+    var colours = false
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
@@ -109,20 +128,31 @@ struct FileLogHandler: LogHandler {
         if let explicit = event.metadata { merged.merge(explicit) { $1 } }
         if let error = event.error { merged["error"] = "\(error)" }
         file.append(Self.line(date: dates ? Self.timestamp() : nil, level: event.level, label: label,
-                              metadata: merged, message: "\(event.message)"))
+                              metadata: merged, message: "\(event.message)", colours: colours))
     }
 
     static func line(date: String?, level: Logger.Level, label: String, metadata: Logger.Metadata,
-                     message: String) -> String {
+                     message: String, colours: Bool = false) -> String {
         var line = ""
         if let date { line += date + " " }
-        line += "\(level) \(label):"
+        line += (colours ? colour(level) + "\(level)" + "\u{1B}[0m" : "\(level)") + " \(label):"
         for key in metadata.keys.sorted() {
             if let value = metadata[key] { line += " \(key)=\(value)" }
         }
         // One entry, one line: an embedded newline would split it and could interleave with others.
-        line += " " + message.replacingOccurrences(of: "\n", with: "\\n") + "\n"
+        line += " " + message.replacing("\n", with: "\\n") + "\n"
         return line
+    }
+
+    /// PVC's colours: errors red, warnings yellow, notices green, debug blue, info plain.
+    private static func colour(_ level: Logger.Level) -> String {
+        switch level {
+        case .critical, .error: "\u{1B}[31m"
+        case .warning: "\u{1B}[33m"
+        case .notice: "\u{1B}[32m"
+        case .debug, .trace: "\u{1B}[34m"
+        case .info: "\u{1B}[0m"
+        }
     }
 
     /// Local time with milliseconds and the UTC offset, e.g. `2026-11-21T22:09:19.123+0000`.

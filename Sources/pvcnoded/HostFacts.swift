@@ -1,6 +1,9 @@
-import Foundation
 import HostStats
 import NodeCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the host says about itself: the static data of registration and the figures of each
 /// keepalive. A read failure is logged by the caller and reported as zeros, never as a missed
@@ -12,7 +15,7 @@ enum HostFacts {
         uname(&names)
         let release = field(&names.release)
         let machine = field(&names.machine)
-        return "\(ProcessInfo.processInfo.activeProcessorCount) \(release) GNU/Linux \(machine)"
+        return "\(ProcessEnvironment.processorCount) \(release) GNU/Linux \(machine)"
     }
 
     static func keepaliveStats(_ host: HostStats) throws -> KeepaliveStats {

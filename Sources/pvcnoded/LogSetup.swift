@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Logging
 import NodeConfiguration
 
@@ -9,9 +8,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The daemon's log outputs from `logging.*`: stderr (`stdout_logging`, the journal's copy),
-/// `<path.system_log_directory>/pvcnoded.log` (`file_logging`), both at once, at debug level with
-/// `debug_logging`; and SIGHUP, which reopens the file after logrotate moved it away.
+/// The daemon's log outputs from `logging.*`: stderr (`stdout_logging`, the journal's copy, in
+/// colour with `log_colours`), `<path.system_log_directory>/pvcnoded.log` (`file_logging`),
+/// `/logs/<node>/messages` in ZooKeeper (`zookeeper_logging`, through a `NodeLogTail`), any of
+/// them at once, at debug level with `debug_logging`; and SIGHUP, which reopens the file after
+/// logrotate moved it away.
 struct LogSetup: Sendable {
     /// The C ZooKeeper library's label: it reports every refused connection attempt, several a
     /// second while a server is down; our connector logs each change of reachability once instead.
@@ -20,22 +21,27 @@ struct LogSetup: Sendable {
     let level: Logger.Level
     let toStandardError: Bool
     let dates: Bool
+    let colours: Bool
     /// nil when file logging is off or the file could not be opened.
     let file: LogFile?
+    /// nil unless `zookeeper_logging` is on.
+    let nodeLog: NodeLogTail?
 
     /// Opens the log file if configured. A file that cannot be opened costs one line on stderr,
     /// and the daemon goes on logging to stderr only.
-    init(_ settings: LoggingSettings, logFilePath: String) {
+    init(_ settings: LoggingSettings, logFilePath: String, nodeLog: NodeLogTail? = nil) {
         level = settings.debugLogging ? .debug : .info
         dates = settings.logDates
+        colours = settings.logColours
+        self.nodeLog = nodeLog
         var file: LogFile?
         var toStandardError = settings.stdoutLogging
         if settings.fileLogging {
             do {
                 file = try LogFile(path: logFilePath)
             } catch {
-                FileHandle.standardError.write(Data(
-                    "pvcnoded: file logging disabled, logging to stderr only: \(error)\n".utf8))
+                ProcessEnvironment.writeStandardError(
+                    "pvcnoded: file logging disabled, logging to stderr only: \(error)")
                 toStandardError = true
             }
         }
@@ -51,12 +57,15 @@ struct LogSetup: Sendable {
         let level = level(for: label)
         var handlers: [any LogHandler] = []
         if toStandardError {
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            var handler = FileLogHandler(label: label, file: .standardError, dates: dates, level: level)
+            handler.colours = colours
             handlers.append(handler)
         }
         if let file {
             handlers.append(FileLogHandler(label: label, file: file, dates: dates, level: level))
+        }
+        if let nodeLog {
+            handlers.append(NodeLogHandler(tail: nodeLog, logLevel: level))
         }
         switch handlers.count {
         case 0: return SwiftLogNoOpLogHandler(label)
@@ -88,10 +97,9 @@ struct LogSetup: Sendable {
             }
             do {
                 try file.reopen()
-                logger.info("log file reopened", metadata: ["path": "\(file.path)"])
+                logger.info("log file reopened", metadata: ["path": "\(file.path ?? "stderr")"])
             } catch {
-                FileHandle.standardError.write(Data(
-                    "pvcnoded: SIGHUP: \(error); still writing to the previous file\n".utf8))
+                ProcessEnvironment.writeStandardError("pvcnoded: SIGHUP: \(error); still writing to the previous file")
             }
         }
         source.resume()

@@ -1,11 +1,14 @@
 import ClusterSchema
 import Coordination
-import Foundation
 import HostStats
 import Logging
 import NodeCore
 import ServiceLifecycle
 import ZooKeeper
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The runtime of one node: connects, prepares the schema, then feeds the lifecycle core its
 /// events (start, ticks, shutdown, write outcomes) and carries out its directives. A lost session
@@ -19,6 +22,8 @@ struct NodeDaemon: Service {
     var settings: DaemonSettings
     var logger: Logger
     var metrics: NodeMetrics
+    /// Lines for `/logs/<node>/messages`; nil unless `logging.zookeeper_logging` is on.
+    var nodeLog: NodeLogTail?
 
     func run() async throws {
         let catalog = try SchemaCatalog.bundled()
@@ -89,7 +94,7 @@ struct NodeDaemon: Service {
         } catch let error as CoordinationError where error.code == .noNode {
             text = ""
         }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if text.trimmingWhitespace.isEmpty {
             let nodesPath = try newest.path("base.node")
             let nodes: [String]
             do {
@@ -153,6 +158,12 @@ struct NodeDaemon: Service {
         }
         logger.info("registered", metadata: ["state": "init", "role": "\(settings.role.rawValue)",
                                              "schema": "\(schema.version)", "latest": "\(latest)"])
+        let publisher = try nodeLog.map { tail in
+            NodeLogPublisher(store: store, tail: tail, path: try schema.path("logs.messages", item: settings.name),
+                             interval: settings.keepaliveInterval, identifier: settings.name, logger: logger)
+        }
+        let publishing = Task { await publisher?.run() }
+        defer { publishing.cancel() }
 
         // Every change of the cluster's version reaches the loop below, which reacts between
         // keepalives; the first value is the current one, so a raise since startup is not missed.
@@ -187,12 +198,23 @@ struct NodeDaemon: Service {
             // A late keepalive must not make the next ones late as well.
             if next < clock.now { next = clock.now.advanced(by: settings.keepaliveInterval) }
             let wasRunning = lifecycle.phase == .running
-            await perform(lifecycle.onKeepaliveTick(stats(&outages), now: Self.now()),
+            let figures = stats(&outages)
+            await perform(lifecycle.onKeepaliveTick(figures, now: Self.now()),
                               on: store, lifecycle: &lifecycle, outages: &outages)
             if !wasRunning && lifecycle.phase == .running { logger.notice("daemon state run") }
+            if settings.logKeepalives {
+                logger.info("keepalive", metadata: [
+                    "state": "\(lifecycle.committedState?.rawValue ?? "none")", "load": "\(figures.cpuLoad)",
+                    "mem_used_mib": "\(figures.memUsedMiB)", "mem_free_mib": "\(figures.memFreeMiB)"])
+            }
         }
 
         logger.notice("shutting down")
+        if let publisher {
+            publishing.cancel()
+            var quiet = OutageLog(logger: Logger(label: "pvcnoded.quiet", factory: { SwiftLogNoOpLogHandler($0) }))
+            await publisher.publishOnce(&quiet)
+        }
         await perform(lifecycle.onShutdownRequested(stats(&outages), now: Self.now()),
                           on: store, lifecycle: &lifecycle, outages: &outages)
         logger.notice("stopped", metadata: ["state": "\(lifecycle.committedState?.rawValue ?? "none")"])
@@ -206,7 +228,7 @@ struct NodeDaemon: Service {
     /// The newest version this build knows, `PVCNODED_LATEST_SCHEMA` if set to an installed one.
     static func latestSchema(_ catalog: SchemaCatalog, logger: Logger) -> Int {
         let newest = catalog.latest ?? 0
-        guard let text = ProcessInfo.processInfo.environment[latestSchemaVariable] else { return newest }
+        guard let text = ProcessEnvironment.value(latestSchemaVariable) else { return newest }
         guard let capped = Int(text), catalog.schemas[capped] != nil, capped <= newest else {
             logger.warning("ignoring \(latestSchemaVariable): not an installed schema version",
                            metadata: ["value": "\(text.prefix(64))"])
@@ -267,6 +289,6 @@ struct NodeDaemon: Service {
     }
 
     private static func now() -> Int {
-        Int(Date().timeIntervalSince1970)
+        ProcessEnvironment.epochSeconds
     }
 }

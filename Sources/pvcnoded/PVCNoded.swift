@@ -1,37 +1,59 @@
-import ArgumentParser
-import Foundation
 import Logging
 import NodeConfiguration
 import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 @main
-struct PVCNoded: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pvcnoded",
-        abstract: "The PVC node daemon: registers this node in ZooKeeper and keeps it alive.")
-
-    @Option(name: .long, help: "The configuration file (default: $PVC_CONFIG_FILE).")
-    var config: String?
-
-    /// Exit code for a configuration that cannot be used, distinct from a runtime failure (1) so
-    /// scripts and systemd can tell an operator's typo from a cluster problem.
+enum PVCNoded {
+    /// Exit code for a configuration or command line that cannot be used, distinct from a runtime
+    /// failure (1) so scripts and systemd can tell an operator's typo from a cluster problem.
     static let configurationExitCode: Int32 = 2
 
     static let libraryLogLabel = LogSetup.libraryLogLabel
 
-    func run() async throws {
+    static func main() async {
+        // A re-executed image inherits the blocked signals of the thread that called execv; start
+        // as a fresh daemon does, with none blocked, so SIGTERM reaches the shutdown handler.
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+        let action: CommandLineOptions.Action
+        do {
+            action = try CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            ProcessEnvironment.writeStandardError("pvcnoded: \(error)\n\(CommandLineOptions.usage)")
+            exit(configurationExitCode)
+        }
+        switch action {
+        case .help:
+            print(CommandLineOptions.usage)
+        case .version:
+            print("pvcnoded \(DaemonSettings.pvcVersion)")
+        case .run(let configPath):
+            exit(await run(configPath: configPath))
+        }
+    }
+
+    static func run(configPath: String?) async -> Int32 {
         let loaded: LoadedConfiguration
         do {
-            loaded = try ConfigurationLoader.load(explicitPath: config)
+            loaded = try ConfigurationLoader.load(explicitPath: configPath)
         } catch {
-            FileHandle.standardError.write(Data("pvcnoded: configuration error: \(error)\n".utf8))
-            throw ExitCode(Self.configurationExitCode)
+            ProcessEnvironment.writeStandardError("pvcnoded: configuration error: \(error)")
+            return configurationExitCode
         }
         for warning in loaded.warnings {
-            FileHandle.standardError.write(Data("pvcnoded: warning: \(warning)\n".utf8))
+            ProcessEnvironment.writeStandardError("pvcnoded: warning: \(warning)")
         }
         let settings = DaemonSettings(loaded.configuration)
-        let logSetup = LogSetup(loaded.configuration.logging, logFilePath: loaded.configuration.logFilePath)
+        let nodeLog = settings.zookeeperLogging ? NodeLogTail(capacity: settings.nodeLogLines) : nil
+        let logSetup = LogSetup(loaded.configuration.logging, logFilePath: loaded.configuration.logFilePath,
+                                nodeLog: nodeLog)
         logSetup.bootstrap()
         var logger = Logger(label: "pvcnoded")
         logger[metadataKey: "node"] = "\(settings.name)"
@@ -43,7 +65,7 @@ struct PVCNoded: AsyncParsableCommand {
         var zookeeper = settings
         zookeeper.zookeeper.logger = logger
         let metrics = NodeMetrics()
-        let daemon = NodeDaemon(settings: zookeeper, logger: logger, metrics: metrics)
+        let daemon = NodeDaemon(settings: zookeeper, logger: logger, metrics: metrics, nodeLog: nodeLog)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let address = settings.metricsAddress {
             // First in the group, so shut down last: a scrape during shutdown still sees the states.
@@ -60,7 +82,8 @@ struct PVCNoded: AsyncParsableCommand {
             try await group.run()
         } catch {
             logger.critical("fatal", metadata: ["error": "\(error)"])
-            throw ExitCode.failure
+            return 1
         }
+        return 0
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import ClusterSchema
 import Coordination
 import Logging
@@ -39,9 +38,9 @@ struct SchemaSetup {
 
     /// Where we record the version the tree was last migrated or applied to, so that of the
     /// coordinators taking the exclusive lock in turn during an upgrade only the first migrates.
-    /// A key of ours under `/schema`, which PVC's tools ignore.
+    /// A key of ours under `/schema` (schema/extension.json), which PVC's tools ignore.
     static func markerPath(_ schema: SchemaVersion) throws -> String {
-        try schema.path("base.schema") + "/migrated"
+        try schema.path("base.schema.migrated")
     }
 
     /// The tree was just validated (and completed) at `version`.
@@ -61,8 +60,7 @@ struct SchemaSetup {
         // Taking the lock creates `/schema/version` empty when it was missing, so empty means "no
         // cluster yet". Anything else unreadable is an operator's problem to see, not a reason to
         // overwrite the cluster's version.
-        let text = String(decoding: try await store.get(versionPath).data, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(String(decoding: try await store.get(versionPath).data, as: UTF8.self).trimmingWhitespace)
         if text.isEmpty {
             let created = try await latest.apply(to: store)
             _ = try await store.set(versionPath, data: Array(String(latest.version).utf8))

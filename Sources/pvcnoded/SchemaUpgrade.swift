@@ -1,9 +1,12 @@
 import ClusterSchema
 import Coordination
-import Foundation
 import Logging
 import NodeCore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Carries out the schema agreement's directives: reads the peers, raises the cluster's version,
 /// migrates under the exclusive lock or waits on read locks, records the new active version and
@@ -83,10 +86,15 @@ struct SchemaUpgrade {
                 }
                 logger.notice("schema: re-executing in place", metadata: [
                     "pid": "\(getpid())", "schema": "\(agreement.active)"])
-                let error = Reexecution.execute()
-                logger.error("schema: could not re-execute", metadata: ["errno": "\(error)",
-                                                                         "error": "\(String(cString: strerror(error)))"])
-                queue += agreement.onReexecuteFailed()
+                switch Reexecution.execute() {
+                case .stopRequested:
+                    logger.notice("schema: shutdown requested as the daemon re-executed; exiting instead")
+                    exit(0)
+                case .execFailed(let error):
+                    logger.error("schema: could not re-execute", metadata: [
+                        "errno": "\(error)", "error": "\(String(cString: strerror(error)))"])
+                    queue += agreement.onReexecuteFailed()
+                }
             case .exit(let code):
                 logger.notice("schema: exiting for systemd to restart the daemon", metadata: ["code": "\(code)"])
                 exit(code)

@@ -86,6 +86,25 @@ import Glibc
         }
     }
 
+    /// The command line: `--config=FILE` is the same as `--config FILE`; anything else is refused
+    /// with exit 2 and the usage, before the configuration is read.
+    @Test func commandLine() async throws {
+        let cluster = try await TestCluster.make()
+        try await withFleet { fleet in
+            let daemon = try fleet.start(name: "hv1", config: cluster.config(node: "hv1")) { ["--config=\($0)"] }
+            #expect(await cluster.waitFor("/nodes/hv1/daemonstate", toBe: "run"), "log:\n\(daemon.log)")
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(daemon.log)")
+
+            for (name, arguments) in [("bogus", ["--bogus"]), ("noValue", ["--config"])] {
+                let refused = try fleet.start(name: name, config: "") { _ in arguments }
+                #expect(await refused.waitForExit(timeout: .seconds(10)) == 2, "\(arguments)")
+                #expect(refused.log.contains("usage: pvcnoded"), "\(arguments): \(refused.log)")
+            }
+        }
+        await cluster.close()
+    }
+
     /// SIGTERM while no ZooKeeper answers still ends the daemon, cleanly.
     @Test func shutdownWhileUnreachableExitsZero() async throws {
         try await withFleet { fleet in

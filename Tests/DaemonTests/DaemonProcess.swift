@@ -18,13 +18,15 @@ final class DaemonProcess: Sendable {
     }
 
     /// `environment` is added to the test's own.
-    init(name: String, configPath: String, directory: URL, environment: [String: String] = [:]) throws {
+    /// `arguments` replaces the default `--config <configPath>`.
+    init(name: String, configPath: String, directory: URL, environment: [String: String] = [:],
+         arguments: [String]? = nil) throws {
         self.name = name
         logPath = directory.appendingPathComponent("\(name).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["--config", configPath]
+        process.arguments = arguments ?? ["--config", configPath]
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -66,10 +68,13 @@ final class DaemonFleet: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    func start(name: String, config: String, environment: [String: String] = [:]) throws -> DaemonProcess {
+    /// `arguments` gets the config file's path and returns the command line (default `--config PATH`).
+    func start(name: String, config: String, environment: [String: String] = [:],
+               arguments: ((String) -> [String])? = nil) throws -> DaemonProcess {
         let path = directory.appendingPathComponent("\(name).yaml").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(name: name, configPath: path, directory: directory, environment: environment)
+        let daemon = try DaemonProcess(name: name, configPath: path, directory: directory, environment: environment,
+                                       arguments: arguments?(path))
         started.withLock { $0.append(daemon) }
         return daemon
     }

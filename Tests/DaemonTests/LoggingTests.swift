@@ -109,6 +109,45 @@ import Glibc
         await cluster.close()
     }
 
+    /// `zookeeper_logging`: the node's lines reach `/logs/<node>/messages` (PVC's `pvc node log`),
+    /// cut to `node_log_lines`, including the last ones before `stop`; `log_keepalives` adds a
+    /// line per keepalive; `log_colours` colours the level words on stderr.
+    @Test func zookeeperLoggingKeepaliveLinesAndColours() async throws {
+        let cluster = try await TestCluster.make()
+        try await withFleet { fleet in
+            let config = cluster.config(node: "hv4") + """
+                logging:
+                  zookeeper_logging: true
+                  node_log_lines: 6
+                  log_keepalives: true
+                  log_colours: true
+
+                """
+            let daemon = try fleet.start(name: "hv4", config: config)
+            #expect(await cluster.waitFor("/nodes/hv4/daemonstate", toBe: "run"), "log:\n\(daemon.log)")
+            let messages = "/logs/hv4/messages"
+            var published = ""
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < deadline {
+                published = await cluster.value(messages) ?? ""
+                if published.split(separator: "\n").filter({ $0.contains("keepalive") }).count >= 2 { break }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            let lines = published.split(separator: "\n")
+            #expect(lines.filter { $0.contains("keepalive") }.count >= 2, "\(messages):\n\(published)")
+            #expect(lines.count <= 6, "\(messages):\n\(published)")
+            #expect(lines.allSatisfy { $0.contains(" pvcnoded     ") }, "\(messages):\n\(published)")
+            #expect(daemon.log.contains("keepalive") && daemon.log.contains("load="), "stderr:\n\(daemon.log)")
+            #expect(daemon.log.contains("\u{1B}[32mnotice\u{1B}[0m"), "stderr:\n\(daemon.log)")
+
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr:\n\(daemon.log)")
+            let last = await cluster.value(messages) ?? ""
+            #expect(last.contains("shutting down"), "\(messages):\n\(last)")
+        }
+        await cluster.close()
+    }
+
     private func waitForChange(_ cluster: TestCluster, _ path: String, from old: String?,
                                timeout: Duration = .seconds(6)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
