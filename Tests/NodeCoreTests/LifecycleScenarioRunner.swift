@@ -1,6 +1,7 @@
 import ClusterSchema
 import Coordination
 import NodeCore
+import ScenarioTesting
 
 /// Drives a `NodeLifecycle` from scenario commands and prints its directives:
 ///
@@ -169,5 +170,11 @@ struct LifecycleScenarioRunner {
         case .check(let path, let version):
             return "check \(path) version \(version)"
         }
+    }
+}
+
+extension LifecycleScenarioRunner: ScenarioRunner {
+    mutating func run(_ command: ScenarioCommand) throws -> [String]? {
+        try run(command.line)
     }
 }

@@ -3,17 +3,17 @@ import Foundation
 /// A scenario in the data-driven style of etcd's raft tests: blocks separated by blank lines,
 /// each a command, then `----` and the output it must produce. Blocks without `----` set the
 /// scene and produce nothing. Lines starting with `#` are comments, kept as they are.
-struct ScenarioFile {
-    struct Block {
-        var comments: [String]
-        var command: String
+public struct ScenarioFile: Sendable {
+    public struct Block: Sendable {
+        public var comments: [String]
+        public var command: String
         /// nil for a setup block.
-        var expected: [String]?
+        public var expected: [String]?
     }
 
-    var blocks: [Block]
+    public var blocks: [Block]
 
-    init(parsing text: String) {
+    public init(parsing text: String) {
         var blocks: [Block] = []
         var comments: [String] = []
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
@@ -40,7 +40,7 @@ struct ScenarioFile {
     }
 
     /// The file as it should read, with every output replaced by `outputs` (same order as blocks).
-    func rendered(outputs: [[String]?]) -> String {
+    public func rendered(outputs: [[String]?]) -> String {
         var text: [String] = []
         for (block, output) in zip(blocks, outputs) {
             text += block.comments
