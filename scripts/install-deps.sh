@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages this project builds against and the ones its tests and
-# benchmarks run (a real ZooKeeper through scripts/zookeeper.sh).
+# benchmarks run (a real ZooKeeper through scripts/zookeeper.sh, network namespaces through
+# scripts/netns.sh) and the daemon's own runtime tools (ip, arping).
 #
 # Idempotent: when every package is already installed it returns at once without touching apt,
 # so it is cheap to call at the start of every CI job or test script.
@@ -28,7 +29,20 @@ packages=(
     python3-kazoo
     # `nc` (OpenBSD flavour) sends ZooKeeper four-letter words (srvr, dump, ...) from scripts.
     netcat-openbsd
+    # `ip`: the daemon's floating addresses (HostNetwork) and the test networks of netns.sh.
+    iproute2
+    # Thomas Habets' arping, the one PVC runs for gratuitous ARP after adding a floating
+    # address. (iputils-arping also works at run time, but conflicts with this package.)
+    arping
+    # netns.sh's TCP listener inside a namespace.
+    python3
 )
+
+# The two arpings conflict: a host that already has iputils' keeps it (HostNetwork detects
+# which one is installed) rather than having apt remove it.
+if [[ "$(dpkg-query -W -f='${db:Status-Status}' iputils-arping 2>/dev/null || true)" == "installed" ]]; then
+    packages=("${packages[@]/#arping/iputils-arping}")
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
