@@ -67,7 +67,7 @@ let package = Package(
         // The node daemon: configuration, session, registration, keepalive, signals. Nothing in
         // its dependency graph imports Foundation (the footprint target is 20 MiB resident).
         .executableTarget(name: "pvcnoded", dependencies: [
-            "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats",
+            "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats", "HostNetwork",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             // CoreMetrics, not Metrics, and no ArgumentParser: both pull in FoundationEssentials.

@@ -1,3 +1,4 @@
+import HostNetwork
 import NodeConfiguration
 import NodeCore
 import ZooKeeper
@@ -22,6 +23,17 @@ struct DaemonSettings: Sendable {
     var zookeeperLogging: Bool
     var nodeLogLines: Int
     var logKeepalives: Bool
+    /// The primary's floating addresses, per network; empty when none is configured (the node
+    /// still takes part in the role, it just moves no address).
+    var floatingAddresses: [FloatingNetwork: FloatingAddress] = [:]
+    var primaryTimings: PrimaryTimings
+    /// `/config/migration_target_selector`, kept current by the primary.
+    var migrationTargetSelector: String
+    /// How long a shutting-down primary may take to hand over before the daemon stops anyway:
+    /// a successor's name, two bounded steps and the writes around them.
+    var primaryShutdownTimeout: Duration {
+        .milliseconds(primaryTimings.stepTimeout * 3 + 2_000)
+    }
 
     init(_ configuration: NodeConfiguration) {
         name = configuration.node.name
@@ -42,5 +54,14 @@ struct DaemonSettings: Sendable {
         // connector's backoff, not the client, paces the retries.
         zookeeper.connectTimeout = .seconds(5)
         self.zookeeper = zookeeper
+        var timings = PrimaryTimings()
+        // PVC's dead-node rule; with fencing disabled (0 intervals) still six, never "at once".
+        let intervals = configuration.fencing.fenceIntervals > 0 ? configuration.fencing.fenceIntervals : 6
+        timings.deadAfter = max(1, Int((keepaliveInterval * intervals).components.seconds))
+        // Half the session timeout: a leader election passes, a real outage drops the role long
+        // before the server expires the session or a peer may take over.
+        timings.suspendedBound = Int(zookeeper.sessionTimeout.components.seconds * 500)
+        primaryTimings = timings
+        migrationTargetSelector = configuration.migration.targetSelector.rawValue
     }
 }

@@ -1,5 +1,6 @@
 import ClusterSchema
 import Coordination
+import HostNetwork
 import HostStats
 import Logging
 import NodeCore
@@ -164,6 +165,14 @@ struct NodeDaemon: Service {
         }
         let publishing = Task { await publisher?.run() }
         defer { publishing.cancel() }
+        let primaryPaths = try PrimaryPaths(schema: schema)
+        let role = PrimaryRole(
+            name: settings.name, role: settings.role, store: store, paths: primaryPaths,
+            network: settings.floatingAddresses.isEmpty ? nil : IPRoute2Network(logger: logger),
+            addresses: settings.floatingAddresses, timings: settings.primaryTimings, logger: logger)
+        let roleRun = Task { await role.run(sessionStates: store.sessionStates()) }
+        defer { roleRun.cancel() }
+        let roleFinishTimeout = Duration.seconds(5)
 
         // Every change of the cluster's version reaches the loop below, which reacts between
         // keepalives; the first value is the current one, so a raise since startup is not missed.
@@ -192,7 +201,10 @@ struct NodeDaemon: Service {
             for value in watch.take() {
                 try await upgrade.clusterVersionChanged(value, agreement: &agreement)
             }
-            if store.sessionState.isTerminal { return .sessionLost(store.sessionState) }
+            if store.sessionState.isTerminal {
+                await role.finish(timeout: roleFinishTimeout, running: roleRun)
+                return .sessionLost(store.sessionState)
+            }
             guard clock.now >= next else { continue }
             next = next.advanced(by: settings.keepaliveInterval)
             // A late keepalive must not make the next ones late as well.
@@ -200,8 +212,13 @@ struct NodeDaemon: Service {
             let wasRunning = lifecycle.phase == .running
             let figures = stats(&outages)
             await perform(lifecycle.onKeepaliveTick(figures, now: Self.now()),
-                              on: store, lifecycle: &lifecycle, outages: &outages)
-            if !wasRunning && lifecycle.phase == .running { logger.notice("daemon state run") }
+                          on: store, lifecycle: &lifecycle, outages: &outages,
+                          keepaliveExtras: role.dutiesActive ? primaryKeepaliveWrites(primaryPaths) : [])
+            if !wasRunning && lifecycle.phase == .running {
+                logger.notice("daemon state run")
+                role.send(.running)
+            }
+            role.send(.tick(keepalive: true))
             if settings.logKeepalives {
                 logger.info("keepalive", metadata: [
                     "state": "\(lifecycle.committedState?.rawValue ?? "none")", "load": "\(figures.cpuLoad)",
@@ -210,6 +227,9 @@ struct NodeDaemon: Service {
         }
 
         logger.notice("shutting down")
+        // The role first: a primary hands over (or finds nobody to hand over to) while its
+        // session still works, then the lifecycle writes shutdown and stop.
+        await role.shutDown(timeout: settings.primaryShutdownTimeout)
         if let publisher {
             publishing.cancel()
             var quiet = OutageLog(logger: Logger(label: "pvcnoded.quiet", factory: { SwiftLogNoOpLogHandler($0) }))
@@ -217,6 +237,7 @@ struct NodeDaemon: Service {
         }
         await perform(lifecycle.onShutdownRequested(stats(&outages), now: Self.now()),
                           on: store, lifecycle: &lifecycle, outages: &outages)
+        await role.finish(timeout: roleFinishTimeout, running: roleRun)
         logger.notice("stopped", metadata: ["state": "\(lifecycle.committedState?.rawValue ?? "none")"])
         return .stopped
     }
@@ -241,11 +262,14 @@ struct NodeDaemon: Service {
     /// Carries out directives until the core has nothing more to ask. Every write is bounded by
     /// the keepalive interval, whatever the client does.
     private func perform(_ initial: [Directive], on store: ZooKeeperClient,
-                         lifecycle: inout NodeLifecycle, outages: inout OutageLog) async {
+                         lifecycle: inout NodeLifecycle, outages: inout OutageLog,
+                         keepaliveExtras: [Operation] = []) async {
         var queue = initial
         while !queue.isEmpty {
             switch queue.removeFirst() {
-            case .write(let purpose, let operations):
+            case .write(let purpose, let written):
+                // The primary's own keys ride in the same transaction: no extra request.
+                let operations = purpose == .keepalive ? written + keepaliveExtras : written
                 let started = ContinuousClock.now
                 let result = await boundedCall(settings.keepaliveInterval) {
                     try await store.multi(operations)
@@ -275,6 +299,15 @@ struct NodeDaemon: Service {
             }
             metrics.daemonState(lifecycle.committedState)
         }
+    }
+
+    /// The keys PVC's primary keeps current at each keepalive (§4.1 steps 2–3).
+    private func primaryKeepaliveWrites(_ paths: PrimaryPaths) -> [Operation] {
+        var writes: [Operation] = [.set(paths.migrationTargetSelector, data: Array(settings.migrationTargetSelector.utf8))]
+        if let upstream = settings.floatingAddresses[.upstream] {
+            writes.append(.set(paths.upstreamIP, data: Array(upstream.cidr.utf8)))
+        }
+        return writes
     }
 
     private func stats(_ outages: inout OutageLog) -> KeepaliveStats {

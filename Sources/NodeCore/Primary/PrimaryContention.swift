@@ -37,6 +37,9 @@ public struct PrimaryContention: Sendable, Equatable {
     var shuttingDown = false
     var shutdownReleased = false
     var claimInFlight = false
+    /// The key's version this node last contended at: a claim that lost (or won) at a version is
+    /// not repeated before the watch shows a newer one.
+    var claimedAt: Int32?
     var awaitingFreshKey = false
     /// After an abandoned takeover, the next attempt waits until then (a tick brings it).
     var retryTakeoverAt: Int?
@@ -170,6 +173,8 @@ public struct PrimaryContention: Sendable, Equatable {
         }
         directives += forward(now: now) { $0.onTick(now: now) }
         guard session == .connected else { return directives }
+        // A keepalive tick retries a claim that nobody won (every lock wait timed out).
+        if keepalive { claimedAt = nil }
         directives += evaluate(now: now)
         if keepalive, isCoordinator, running, !shuttingDown, routerState == .secondary, handover == nil,
            let key, !key.isVacant, !key.names(node) {
@@ -231,8 +236,9 @@ public struct PrimaryContention: Sendable, Equatable {
                 routerState = .secondary
                 return [.writeRouterState(.secondary)]
             }
-            if key.isVacant && running && !claimInFlight {
+            if key.isVacant && running && !claimInFlight && claimedAt != key.version {
                 claimInFlight = true
+                claimedAt = key.version
                 return [.claim(expectedVersion: key.version)]
             }
             return []
