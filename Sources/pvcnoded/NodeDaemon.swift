@@ -25,6 +25,8 @@ struct NodeDaemon: Service {
     var metrics: NodeMetrics
     /// Lines for `/logs/<node>/messages`; nil unless `logging.zookeeper_logging` is on.
     var nodeLog: NodeLogTail?
+    /// `/config/maintenance` as last read, for the cores that heed it.
+    let maintenance = MaintenanceWatch()
 
     func run() async throws {
         let catalog = try SchemaCatalog.bundled()
@@ -173,6 +175,10 @@ struct NodeDaemon: Service {
         let roleRun = Task { await role.run(sessionStates: store.sessionStates()) }
         defer { roleRun.cancel() }
         let roleFinishTimeout = Duration.seconds(5)
+        let maintenanceWatch = Task { [store, logger, metrics, maintenance] in
+            await maintenance.run(store: store, path: primaryPaths.maintenance, logger: logger, metrics: metrics)
+        }
+        defer { maintenanceWatch.cancel() }
 
         // Every change of the cluster's version reaches the loop below, which reacts between
         // keepalives; the first value is the current one, so a raise since startup is not missed.

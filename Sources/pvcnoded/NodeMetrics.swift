@@ -14,6 +14,7 @@ final class NodeMetrics: Sendable {
     private let sessionStateGauges: [(SessionState, Gauge)]
     private let keepaliveDuration: DurationHistogram
     private let keepaliveFailures: Counter
+    private let maintenanceGauge: Gauge
 
     init() {
         let registry = PrometheusCollectorRegistry()
@@ -40,6 +41,13 @@ final class NodeMetrics: Sendable {
         keepaliveFailures = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "pvcnoded", metricName: "keepalive_failures", unitName: "total",
             helpText: "Keepalive transactions that failed or got no answer within the keepalive interval."))
+        maintenanceGauge = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "pvc", metricName: "cluster_maintenance", unitName: "",
+            helpText: "1 while /config/maintenance is on (PVC's metric name)."))
+    }
+
+    func maintenance(_ on: Bool) {
+        maintenanceGauge.set(on ? 1.0 : 0.0)
     }
 
     /// The state word last committed; nil (before registration) sets every state to 0.

@@ -22,7 +22,17 @@ import Glibc
             }
             #expect(await cluster.value("/schema/version") == "15")
             #expect(await cluster.value("/nodes/hv1") == "coordinator")
-            #expect(await cluster.value("/nodes/hv1/routerstate") == "secondary")
+            // The coordinators elect one primary between them; the hypervisor stays a client.
+            var routers: [String?] = []
+            let elected = ContinuousClock.now + .seconds(10)
+            repeat {
+                routers = [await cluster.value("/nodes/hv1/routerstate"), await cluster.value("/nodes/hv2/routerstate")]
+                if routers.sorted(by: { ($0 ?? "") < ($1 ?? "") }) == ["primary", "secondary"] { break }
+                try await Task.sleep(for: .milliseconds(50))
+            } while ContinuousClock.now < elected
+            #expect(routers.sorted(by: { ($0 ?? "") < ($1 ?? "") }) == ["primary", "secondary"], "\(routers)")
+            let primary = routers[0] == "primary" ? "hv1" : "hv2"
+            #expect(await cluster.value("/config/primary_node") == primary)
             #expect(await cluster.value("/nodes/hv3/routerstate") == "client")
             #expect(await cluster.value("/nodes/hv3/domainstate") == "flushed")
             #expect(await cluster.value("/nodes/hv3/runningdomains") == "")
@@ -101,6 +111,29 @@ import Glibc
                 #expect(await refused.waitForExit(timeout: .seconds(10)) == 2, "\(arguments)")
                 #expect(refused.log.contains("usage: pvcnoded"), "\(arguments): \(refused.log)")
             }
+        }
+        await cluster.close()
+    }
+
+    /// `/config/maintenance` is watched: on, off and garbage each give one clear line, garbage
+    /// with its value and read as off.
+    @Test func maintenanceModeIsWatched() async throws {
+        let cluster = try await TestCluster.make()
+        try await withFleet { fleet in
+            let daemon = try fleet.start(name: "hv1", config: cluster.config(node: "hv1"))
+            #expect(await cluster.waitFor("/nodes/hv1/daemonstate", toBe: "run"), "log:\n\(daemon.log)")
+            for (value, line) in [("true", "cluster maintenance on"), ("maybe", "value=maybe"),
+                                  ("false", "cluster maintenance off")] {
+                _ = try await cluster.observer.set("/config/maintenance", data: Array(value.utf8))
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !daemon.log.contains(line) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(daemon.log.contains(line), "\(value): log:\n\(daemon.log)")
+            }
+            #expect(daemon.log.contains("holds neither true nor false"))
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(daemon.log)")
         }
         await cluster.close()
     }

@@ -51,12 +51,13 @@ struct CommandRunnerTests {
         let pidFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("pvc-runner-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pid").path
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        let command = ["sh", "-c", "sleep 30 & echo $! > \(pidFile); echo $$ >> \(pidFile); wait"]
+        let command = ["sh", "-c", "sleep 600 & echo $! > \(pidFile); echo $$ >> \(pidFile); wait"]
         let started = ContinuousClock.now
         await #expect(throws: CommandError.timedOut(command: command, after: .milliseconds(500))) {
             try await runner.run(command, timeout: .milliseconds(500))
         }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Far below the 600 s the command would run: it was cut, whatever the machine's load.
+        #expect(ContinuousClock.now - started < .seconds(300))
         let pids = try String(contentsOfFile: pidFile, encoding: .utf8)
             .split(whereSeparator: \.isNewline).compactMap { pid_t($0) }
         #expect(pids.count == 2)
@@ -68,14 +69,15 @@ struct CommandRunnerTests {
 
     @Test func doesNotWaitForABackgroundedGrandchild() async throws {
         let started = ContinuousClock.now
-        let output = try await runner.run(["sh", "-c", "sleep 20 >/dev/null 2>&1 & echo $!; echo done"])
+        let output = try await runner.run(["sh", "-c", "sleep 600 >/dev/null 2>&1 & echo $!; echo done"])
         let lines = output.stdout.split(whereSeparator: \.isNewline)
         if let pid = lines.first.flatMap({ pid_t($0) }) { kill(pid, SIGKILL) }
         // This one keeps no pipe; one that does must not hold us either:
-        let holder = try await runner.run(["sh", "-c", "sleep 20 & echo $!"])
+        let holder = try await runner.run(["sh", "-c", "sleep 600 & echo $!"])
         if let pid = pid_t(holder.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
         #expect(lines.last == "done")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the grandchildren's 600 s: neither was waited for.
+        #expect(ContinuousClock.now - started < .seconds(300))
     }
 
     @Test func prefixIsPrepended() async throws {
@@ -84,16 +86,32 @@ struct CommandRunnerTests {
         #expect(output.command.prefix(2) == ["env", "PVC_TEST=1"])
     }
 
+    /// Six commands that each wait for a file the test creates only once all six have started:
+    /// if waiting for a child blocked a thread of the two-thread cooperative pool, at most two
+    /// could start and the release would never come.
     @Test func manyConcurrentCommandsDoNotStarveThePool() async throws {
-        let started = ContinuousClock.now
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("pvc-runner-pool-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let release = directory + "/release"
+        let script = "touch \(directory)/started-$$; i=0; while [ ! -e \(release) ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; [ -e \(release) ]"
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<6 {
-                group.addTask { try await runner.run(["sleep", "1"]) }
+                group.addTask { _ = try await runner.run(["sh", "-c", script], timeout: .seconds(90)) }
             }
+            let deadline = ContinuousClock.now + .seconds(60)
+            var started = 0
+            while ContinuousClock.now < deadline {
+                started = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                    .filter { $0.hasPrefix("started-") }.count
+                if started == 6 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(started == 6, "only \(started) of 6 commands started")
+            _ = FileManager.default.createFile(atPath: release, contents: nil)
             try await group.waitForAll()
         }
-        // Six one-second waits on a two-thread pool would take three seconds if they blocked it.
-        #expect(ContinuousClock.now - started < .seconds(2.5))
     }
 }
 
