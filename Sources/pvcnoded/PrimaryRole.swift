@@ -218,7 +218,7 @@ final class PrimaryRole: Sendable {
             let peers = await readPeers()
             return state.withLock { $0.core.onPeers(peers, epochNow: ProcessEnvironment.epochSeconds, now: now()) }
         case .checkLiveness(let peer):
-            guard let router = await read(peer) else { return [] }
+            guard let router = await readLiveness(peer) else { return [] }
             return state.withLock {
                 $0.core.onPrimaryLiveness(router, epochNow: ProcessEnvironment.epochSeconds, now: now())
             }
@@ -367,6 +367,24 @@ final class PrimaryRole: Sendable {
             if let router = await read(peer, coordinatorsOnly: true) { peers.append(router) }
         }
         return peers
+    }
+
+    /// What a secondary needs each keepalive to tell whether the primary is gone: its keepalive
+    /// alone while that is fresh (one read per interval), its daemon state only once it is not.
+    private func readLiveness(_ peer: String) async -> PeerRouter? {
+        do {
+            let nodePaths = try paths.node(peer)
+            let keepalive = Int(Self.text(try await store.get(nodePaths.keepalive).data))
+            let epochNow = ProcessEnvironment.epochSeconds
+            if let keepalive, epochNow - keepalive <= state.withLock({ $0.core.timings.deadAfter }) {
+                return PeerRouter(name: peer, routerState: nil, routerStateVersion: -1, daemonState: nil,
+                                  keepalive: keepalive)
+            }
+            return await read(peer)
+        } catch {
+            logger.warning("cannot read the primary's keepalive", metadata: ["node": "\(peer)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// One node's router state (with version), daemon state and keepalive; nil if it is not a
