@@ -15,6 +15,11 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var logging: LoggingSettings
     public var guestNetworking: GuestNetworkingSettings
     public var metrics: MetricsSettings
+    /// `cluster.networks.*`, keyed by PVC's network name (`upstream`, `cluster`, `storage`; see
+    /// `ClusterNetworkSettings.names`) — default empty: a network that is not configured has no floating address, which
+    /// is what the demo and most tests want. Kept beside `cluster` rather than inside it because device names are each
+    /// node's own, while `ClusterSettings` is what every node must agree on.
+    public var networks: [String: ClusterNetworkSettings]
 
     public init(
         node: NodeSettings,
@@ -26,7 +31,8 @@ public struct NodeConfiguration: Sendable, Equatable {
         migration: MigrationSettings = MigrationSettings(),
         logging: LoggingSettings = LoggingSettings(),
         guestNetworking: GuestNetworkingSettings = GuestNetworkingSettings(),
-        metrics: MetricsSettings = MetricsSettings()
+        metrics: MetricsSettings = MetricsSettings(),
+        networks: [String: ClusterNetworkSettings] = [:]
     ) {
         self.node = node
         self.cluster = cluster
@@ -38,6 +44,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         self.logging = logging
         self.guestNetworking = guestNetworking
         self.metrics = metrics
+        self.networks = networks
     }
 
     /// Derived rather than configured, exactly as PVC does: a separate "mode" key could contradict the coordinator

@@ -33,6 +33,7 @@ extension NodeConfiguration {
             name: try clusterSection.requiredString("name", "the cluster's name"),
             coordinatorNodes: try coordinators(clusterSection),
             allNodes: try clusterSection.stringList("all_nodes") ?? [])
+        let networks = try readNetworks(clusterSection)
         clusterSection.finish()
 
         let database = try top.section("database")
@@ -90,7 +91,8 @@ extension NodeConfiguration {
         top.finish()
         return NodeConfiguration(
             node: node, cluster: cluster, zookeeper: zookeeper, paths: paths, timer: timer, fencing: fencing,
-            migration: migration, logging: logging, guestNetworking: guestNetworking, metrics: metrics)
+            migration: migration, logging: logging, guestNetworking: guestNetworking, metrics: metrics,
+            networks: networks)
     }
 
     private static func coordinators(_ section: YAMLSection) throws(ConfigurationError) -> [String] {
