@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs the project's own ZooKeeper (a standalone server or an ensemble on 127.0.0.1) for tests
-# and benchmarks. Everything for one instance lives in DIR; several instances can run side by
-# side as long as they use different DIRs and port ranges.
+# Runs the project's own ZooKeeper (a standalone server or an ensemble on 127.0.0.1, client ports
+# optionally on another local address) for tests and benchmarks. Everything for one instance
+# lives in DIR; several instances can run side by side as long as they use different DIRs and
+# port ranges.
 #
 # Usage:
-#   zookeeper.sh start DIR [--port P] [--servers N] [--keep-data] [--watch PID [--watch-remove]]
+#   zookeeper.sh start DIR [--port P] [--servers N] [--bind ADDR] [--keep-data] [--watch PID [--watch-remove]]
 #   zookeeper.sh stop DIR
 #   zookeeper.sh kill DIR ID            SIGKILL server ID (1-based) and wait until it is dead
 #   zookeeper.sh restart DIR ID         start server ID again from its config, wait until it serves
@@ -13,20 +14,25 @@
 #   zookeeper.sh leader DIR [--wait S]  print the ID of the leader (1 for a standalone server)
 #   zookeeper.sh status DIR             one line per server: ID PORT PID MODE
 #
-# Port layout for base port P and N servers (all bound to 127.0.0.1):
-#   client ports    P    .. P+N-1      (server K: P+K-1)
-#   peer ports      P+10 .. P+10+N-1   (ensembles only, N > 1)
-#   election ports  P+20 .. P+20+N-1   (ensembles only)
+# Port layout for base port P and N servers:
+#   client ports    P    .. P+N-1      (server K: P+K-1; bound to ADDR)
+#   peer ports      P+10 .. P+10+N-1   (ensembles only, N > 1; bound to 127.0.0.1)
+#   election ports  P+20 .. P+20+N-1   (ensembles only; bound to 127.0.0.1)
 # so N is at most 10 and an ensemble never uses more than P..P+29. The default P is 22181.
 # `--port 0` picks the first base from 22200, 22240, 22280, ... (steps of 40, so two automatic
 # layouts never overlap) whose ports are all free and not claimed by another DIR. Claims live in
 # $PVC_ZK_REGISTRY (default /tmp/pvc-zookeeper-ports), one file per base port, taken under a
 # lock, so parallel test runs that start at the same moment still get different ranges.
 #
+# `--bind ADDR` (an IPv4 address of this host, default 127.0.0.1) is where the client ports
+# listen, e.g. the host side of a scripts/netns.sh bridge (A.B.C.1) so that daemons inside the
+# namespaces can reach ZooKeeper. It must already be configured when `start` runs. Peer and
+# election traffic stays on 127.0.0.1 because only the servers themselves use it.
+#
 # `start` prints exactly one line on stdout, the connect string
-# (127.0.0.1:P,127.0.0.1:P+1,...), and also writes it to DIR/connect. Progress and errors go to
-# stderr. Files in DIR: layout (servers=N, port=P), zooK.cfg, dataK/ (with myid), zkK.log,
-# zkK.pid, connect, and watch.pid when --watch is used.
+# (ADDR:P,ADDR:P+1,...), and also writes it to DIR/connect. Progress and errors go to
+# stderr. Files in DIR: layout (servers=N, port=P, bind=ADDR), zooK.cfg, dataK/ (with myid),
+# zkK.log, zkK.pid, connect, and watch.pid when --watch is used.
 #
 # `start` wipes DIR/dataK unless --keep-data is given. `--watch PID` starts a small watcher that
 # runs `stop DIR` once process PID exits, so a test process that crashes (and never reaches its
@@ -73,9 +79,10 @@ fi
 CLEAN_SIGNALS=(env)
 if env --default-signal true 2>/dev/null; then CLEAN_SIGNALS=(env --default-signal); fi
 
-DIR=""      # absolute path of the instance directory
-SERVERS=""  # from DIR/layout
-BASE=""     # from DIR/layout
+DIR=""          # absolute path of the instance directory
+SERVERS=""      # from DIR/layout
+BASE=""         # from DIR/layout
+BIND=127.0.0.1  # from DIR/layout (layouts written before --bind existed have none: 127.0.0.1)
 
 die() { echo "$PROG: $*" >&2 || true; exit 1; }
 note() { echo "$PROG: $*" >&2 || true; }
@@ -95,6 +102,17 @@ now_ms() {
 }
 
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+# Dotted IPv4, four parts of 0-255 without leading zeros (which some tools read as octal).
+is_ipv4() {
+    local part
+    local -a parts
+    [[ "$1" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || return 1
+    IFS=. read -r -a parts <<<"$1"
+    for part in "${parts[@]}"; do
+        [[ "$part" == 0 || "$part" != 0* ]] && ((10#$part <= 255)) || return 1
+    done
+}
 
 # ---------------------------------------------------------------------------------------------
 # Processes
@@ -180,20 +198,23 @@ server_ports() {
     fi
 }
 
-# Whether something listens on PORT on any local address.
+# Whether something listens on PORT on any local address (ss), or else answers on 127.0.0.1 or
+# BIND: a client port is bound to BIND, peer and election ports to 127.0.0.1, and a listener on
+# 0.0.0.0 takes both.
 port_in_use() {
     local port=$1
     if command -v ss >/dev/null 2>&1; then
         [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]
     else
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null \
+            || { [[ "$BIND" != 127.0.0.1 ]] && (exec 3<>"/dev/tcp/$BIND/$port") 2>/dev/null; }
     fi
 }
 
 # The reply of server K (or of whatever answers on its port) to a four-letter word.
 fourlw() {
     local word=$1 port=$2
-    printf '%s' "$word" 2>/dev/null | nc -w1 127.0.0.1 "$port" 2>/dev/null || true
+    printf '%s' "$word" 2>/dev/null | nc -w1 "$BIND" "$port" 2>/dev/null || true
 }
 
 # "leader", "follower", "standalone", "not-serving" (quorum lost) or "" (no answer).
@@ -226,14 +247,15 @@ set_dir() {
 load_layout() {
     local file=$DIR/layout key value
     [[ -f "$file" ]] || die "$DIR has no layout file: was it started with '$PROG start'?"
-    SERVERS="" BASE=""
+    SERVERS="" BASE="" BIND=127.0.0.1
     while IFS='=' read -r key value; do
         case "$key" in
             servers) SERVERS=$value ;;
             port) BASE=$value ;;
+            bind) BIND=$value ;;
         esac
     done <"$file"
-    if ! is_uint "$SERVERS" || ! is_uint "$BASE"; then die "$file is malformed"; fi
+    if ! is_uint "$SERVERS" || ! is_uint "$BASE" || ! is_ipv4 "$BIND"; then die "$file is malformed"; fi
 }
 
 check_id() {
@@ -344,7 +366,7 @@ write_config() {
         echo "syncLimit=5"
         echo "dataDir=$DIR/data$k"
         echo "clientPort=$(client_port "$k")"
-        echo "clientPortAddress=127.0.0.1"
+        echo "clientPortAddress=$BIND"
         echo "admin.enableServer=false"
         echo "4lw.commands.whitelist=*"
         echo "maxClientCnxns=0"
@@ -358,7 +380,7 @@ write_config() {
             for ((j = 1; j <= SERVERS; j++)); do
                 # The client address must be spelled out: ';PORT' alone means 0.0.0.0 and the
                 # server then refuses to start (infra.md §1).
-                echo "server.$j=127.0.0.1:$(peer_port "$j"):$(election_port "$j");127.0.0.1:$(client_port "$j")"
+                echo "server.$j=127.0.0.1:$(peer_port "$j"):$(election_port "$j");$BIND:$(client_port "$j")"
             done
         fi
     } >"$cfg"
@@ -478,7 +500,7 @@ start_watcher() {
 # Commands
 
 cmd_start() {
-    local dir="" port=$DEFAULT_PORT n=1 keep=0 watch="" watch_remove=0
+    local dir="" port=$DEFAULT_PORT n=1 keep=0 watch="" watch_remove=0 bind=127.0.0.1
     [[ $# -ge 1 ]] || usage
     dir=$1
     shift
@@ -488,6 +510,8 @@ cmd_start() {
             --port=*) port=${1#--port=}; shift ;;
             --servers) n=${2:-}; shift 2 || usage ;;
             --servers=*) n=${1#--servers=}; shift ;;
+            --bind) bind=${2:-}; shift 2 || usage ;;
+            --bind=*) bind=${1#--bind=}; shift ;;
             --keep-data) keep=1; shift ;;
             --watch) watch=${2:-}; shift 2 || usage ;;
             --watch=*) watch=${1#--watch=}; shift ;;
@@ -503,6 +527,13 @@ cmd_start() {
         die "--watch needs the PID of a running process, got '$watch'"
     fi
     if ((watch_remove)) && [[ -z "$watch" ]]; then die "--watch-remove needs --watch PID"; fi
+    is_ipv4 "$bind" || die "--bind must be an IPv4 address, got '$bind'"
+    # Checked here, not left to the JVM: its bind failure would only show as a startup timeout.
+    if [[ "$bind" != 127.0.0.1 ]] && command -v ip >/dev/null 2>&1 \
+        && ! ip -o -4 address show 2>/dev/null | grep -qF " inet $bind/"; then
+        die "--bind $bind is not an address of this host (is the bridge up?)"
+    fi
+    BIND=$bind
     if ((port != 0)) && ((port < 1 || port + ELECTION_OFFSET + n - 1 > 65535)); then
         die "--port $port leaves no room for $n servers"
     fi
@@ -545,7 +576,7 @@ cmd_start() {
         fi
     fi
     SERVERS=$n BASE=$port
-    printf 'servers=%s\nport=%s\n' "$SERVERS" "$BASE" >"$DIR/layout"
+    printf 'servers=%s\nport=%s\nbind=%s\n' "$SERVERS" "$BASE" "$BIND" >"$DIR/layout"
     rm -f -- "$REGISTRY/$BASE"
     echo "$SERVERS $DIR" >"$REGISTRY/$BASE"
     unlock_registry
@@ -577,11 +608,11 @@ cmd_start() {
 
     local connect="" sep=""
     for ((k = 1; k <= SERVERS; k++)); do
-        connect+="${sep}127.0.0.1:$(client_port "$k")"
+        connect+="${sep}$BIND:$(client_port "$k")"
         sep=","
     done
     echo "$connect" >"$DIR/connect"
-    note "$SERVERS server(s) ready in $(($(now_ms) - started)) ms (base port $BASE, dir $DIR)"
+    note "$SERVERS server(s) ready in $(($(now_ms) - started)) ms (base port $BASE on $BIND, dir $DIR)"
     echo "$connect"
 }
 

@@ -24,6 +24,9 @@ public struct ZooKeeperServer: Sendable {
     public let servers: Int
     /// The client port of server 1; server K listens on `basePort + K - 1`.
     public let basePort: Int
+    /// The IPv4 address the client ports listen on (the script's `--bind`); peer and election
+    /// ports of an ensemble stay on 127.0.0.1.
+    public let bindAddress: String
     /// Whether `stop` should delete `directory` (true when `start` made it).
     private let ownsDirectory: Bool
 
@@ -34,8 +37,12 @@ public struct ZooKeeperServer: Sendable {
     /// The script is also told to watch this process: if it dies without calling `stop` (a
     /// crashed test), the servers are stopped within about a second instead of leaking, and a
     /// temporary directory made here is removed.
+    ///
+    /// `bind` is the address the client ports listen on and the connect string names. The
+    /// default suits clients on this host; daemons in network namespaces need the host side of
+    /// their bridge (`TestNetwork`'s host address), which must already exist when this runs.
     public static func start(
-        servers: Int = 1, port: Int? = nil, directory: String? = nil
+        servers: Int = 1, port: Int? = nil, directory: String? = nil, bind: String = "127.0.0.1"
     ) async throws -> ZooKeeperServer {
         guard (1...maxServers).contains(servers) else {
             throw LocalServiceError.invalidArgument(
@@ -56,7 +63,7 @@ public struct ZooKeeperServer: Sendable {
 
         let arguments = [
             "start", dir, "--port", String(port ?? 0), "--servers", String(servers),
-            "--watch", String(getpid()),
+            "--bind", bind, "--watch", String(getpid()),
         ] + (owns ? ["--watch-remove"] : [])
         let output: ScriptOutput
         do {
@@ -85,23 +92,25 @@ public struct ZooKeeperServer: Sendable {
         }
         return ZooKeeperServer(
             directory: dir, connectString: connect, servers: layout.servers,
-            basePort: layout.port, ownsDirectory: owns)
+            basePort: layout.port, bindAddress: bind, ownsDirectory: owns)
     }
 
     private init(
-        directory: String, connectString: String, servers: Int, basePort: Int, ownsDirectory: Bool
+        directory: String, connectString: String, servers: Int, basePort: Int, bindAddress: String,
+        ownsDirectory: Bool
     ) {
         self.directory = directory
         self.connectString = connectString
         self.servers = servers
         self.basePort = basePort
+        self.bindAddress = bindAddress
         self.ownsDirectory = ownsDirectory
     }
 
     /// A connect string naming one server only, for tests that must talk to a particular member
     /// (a follower, the frozen one, the one about to be killed).
     public func connectString(of id: Int) -> String {
-        "127.0.0.1:\(basePort + id - 1)"
+        "\(bindAddress):\(basePort + id - 1)"
     }
 
     /// Stops every server and the watcher; also removes the temporary directory if `start` made
@@ -160,8 +169,9 @@ public struct ZooKeeperServer: Sendable {
                 "a four-letter word is four ASCII letters, got \(word.debugDescription)")
         }
         let port = basePort + id - 1
+        let host = bindAddress
         return try await OwnThread.run {
-            try FourLetterWord.send(word, host: "127.0.0.1", port: port, timeout: 3)
+            try FourLetterWord.send(word, host: host, port: port, timeout: 3)
         }
     }
 
