@@ -63,5 +63,14 @@ struct DaemonSettings: Sendable {
         timings.suspendedBound = Int(zookeeper.sessionTimeout.components.seconds * 500)
         primaryTimings = timings
         migrationTargetSelector = configuration.migration.targetSelector.rawValue
+        for (name, network) in configuration.networks {
+            // The configuration validated both already; a failure here would be a bug, and the
+            // node then simply moves no address for that network (logged at start).
+            guard let floating = FloatingNetwork(rawValue: name),
+                  let address = try? FloatingAddress(address: network.floatingAddress,
+                                                     prefixLength: network.prefixLength, device: network.device)
+            else { continue }
+            floatingAddresses[floating] = address
+        }
     }
 }

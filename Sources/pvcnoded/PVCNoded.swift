@@ -61,7 +61,8 @@ enum PVCNoded {
         defer { hangup.cancel() }
         logger.info("starting", metadata: ["pid": "\(getpid())", "reexecutions": "\(Reexecution.count)",
                                            "config": "\(loaded.file)", "zookeeper": "\(settings.zookeeper.hosts)",
-                                           "chroot": "\(settings.zookeeper.chroot ?? "/")"])
+                                           "chroot": "\(settings.zookeeper.chroot ?? "/")",
+                                           "floating": "\(settings.floatingAddresses.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))"])
         var zookeeper = settings
         zookeeper.zookeeper.logger = logger
         let metrics = NodeMetrics()
