@@ -18,14 +18,23 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
-    @Option(help: "Seconds to wait for the connection, and for each ZooKeeper call.")
-    var timeout: Double = 5
+    // Optional rather than defaulted: `node primary|secondary --wait` also bound their wait with
+    // it and need to know whether it was given (their default is 30 s, not 5 s).
+    @Option(help: ArgumentHelp(
+        "Seconds to wait for the connection, and for each ZooKeeper call (default: 5); with --wait, also how long to wait (default: 30).",
+        valueName: "seconds"))
+    var timeout: Double?
 
     func validate() throws {
-        guard timeout.isFinite, timeout > 0, timeout <= 3600 else {
-            throw ValidationError("--timeout must be a number of seconds between 0 and 3600")
+        if let timeout {
+            guard timeout.isFinite, timeout > 0, timeout <= 3600 else {
+                throw ValidationError("--timeout must be a number of seconds between 0 and 3600")
+            }
         }
     }
+
+    /// The connection's and each call's limit, in seconds.
+    var callTimeout: Double { timeout ?? 5 }
 
     /// The client configuration from `--zk` or `PVC_ZK`.
     func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
@@ -36,7 +45,7 @@ struct GlobalOptions: ParsableArguments {
         }
         let (hosts, chroot) = try ConnectString.split(given)
         var configuration = ZooKeeperClient.Configuration(hosts: hosts, chroot: chroot)
-        let limit = Duration.milliseconds(Int64(timeout * 1000))
+        let limit = Duration.milliseconds(Int64(callTimeout * 1000))
         configuration.connectTimeout = limit
         configuration.callTimeout = limit
         configuration.sessionTimeout = max(limit * 2, .seconds(4))
@@ -46,7 +55,7 @@ struct GlobalOptions: ParsableArguments {
         return configuration
     }
 
-    var lockTimeout: Duration { .milliseconds(Int64(timeout * 2000)) }
+    var lockTimeout: Duration { .milliseconds(Int64(callTimeout * 2000)) }
 }
 
 enum ConnectString {

@@ -21,7 +21,7 @@ struct ClusterCommand: AsyncParsableCommand {
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "The cluster's nodes.",
-        subcommands: [NodeList.self, NodeInfo.self]
+        abstract: "The cluster's nodes: list, info, and the coordinators' primary/secondary roles.",
+        subcommands: [NodeList.self, NodeInfo.self, NodePrimary.self, NodeSecondary.self]
     )
 }
