@@ -19,6 +19,9 @@ enum JSONValue {
     case number(Double)
     case string(String)
     case object([String: JSONValue])
+    case array([JSONValue])
+    /// A figure that does not exist (a failed run's time), rather than a made-up number.
+    case null
 
     var rendered: String {
         switch self {
@@ -33,6 +36,10 @@ enum JSONValue {
                 "\(Self.quoted(key)):\(fields[key].map(\.rendered) ?? "null")"
             }
             return "{" + body.joined(separator: ",") + "}"
+        case .array(let values):
+            return "[" + values.map(\.rendered).joined(separator: ",") + "]"
+        case .null:
+            return "null"
         }
     }
 
