@@ -103,6 +103,8 @@ let package = Package(
         .testTarget(name: "NodeCoreTests", dependencies: ["NodeCore", "Coordination", "ClusterSchema", "ScenarioTesting"],
                      exclude: ["Scenarios"]),
         .testTarget(name: "DaemonTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
+        // Several real pvcnoded processes against real ZooKeeper (and network namespaces).
+        .testTarget(name: "ClusterTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
         .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
         .testTarget(name: "PvcctlTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
