@@ -41,6 +41,9 @@ final class PrimaryRole: Sendable {
         var shutdownReady = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var routerState: RouterState
+        /// The version of this node's routerstate after its own last write; nil before the first
+        /// (the registration's write came before the role) or after another node's.
+        var ownRouterVersion: Int32?
     }
 
     init(name: String, role: NodeRole, store: any CoordinationStore, paths: PrimaryPaths, network: (any HostNetwork)?,
@@ -179,10 +182,7 @@ final class PrimaryRole: Sendable {
             logger.notice("\(text)")
             return []
         case .writeRouterState(let routerState):
-            await attempt("write routerstate \(routerState.rawValue)") {
-                _ = try await store.set(try paths.node(name).routerState, data: Array(routerState.rawValue.utf8))
-            }
-            return []
+            return await writeOwnRouterState(routerState)
         case .claim(let version):
             let won = await claim(expectedVersion: version)
             return state.withLock { $0.core.onClaimed(won, now: now()) }
@@ -196,12 +196,16 @@ final class PrimaryRole: Sendable {
                 _ = try await store.set(paths.primaryNode, data: Array(PrimaryKey.noneWord.utf8), version: version)
             }
             return []
-        case .clearGonePrimary(let gone, let version):
+        case .clearGonePrimary(let gone, let version, let routerVersion, let keepaliveVersion):
             await attempt("clear gone primary \(gone)") {
-                _ = try await store.multi([
-                    .set(paths.primaryNode, data: Array(PrimaryKey.noneWord.utf8), version: version),
-                    .set(try paths.node(gone).routerState, data: Array(RouterState.secondary.rawValue.utf8)),
-                ])
+                let gonePaths = try paths.node(gone)
+                var operations: [Operation] = []
+                // A node that came back since the read (a keepalive, a registration) is left alone.
+                if keepaliveVersion >= 0 { operations.append(.check(gonePaths.keepalive, version: keepaliveVersion)) }
+                operations.append(.set(paths.primaryNode, data: Array(PrimaryKey.noneWord.utf8), version: version))
+                operations.append(.set(gonePaths.routerState, data: Array(RouterState.secondary.rawValue.utf8),
+                                       version: routerVersion >= 0 ? routerVersion : nil))
+                _ = try await store.multi(operations)
             }
             return []
         case .readPrimaryNode:
@@ -299,7 +303,8 @@ final class PrimaryRole: Sendable {
                 }
             }
             operations.append(.set(try paths.node(name).routerState, data: Array(RouterState.takeover.rawValue.utf8)))
-            _ = try await store.multi(operations)
+            let results = try await store.multi(operations)
+            if case .set(let stat)? = results.last { state.withLock { $0.ownRouterVersion = stat.version } }
             return true
         } catch let error as CoordinationError where error.code == .badVersion || error.code == .noNode {
             logger.info("a peer's router state changed under the takeover", metadata: ["error": "\(error)"])
@@ -307,6 +312,27 @@ final class PrimaryRole: Sendable {
         } catch {
             logger.warning("cannot enter takeover", metadata: ["error": "\(error)"])
             return false
+        }
+    }
+
+    /// Own router state, compare-and-set on the version of this node's last write: if another
+    /// node rewrote it (it judged this node gone and cleared it), the core lets the role go
+    /// instead of writing over the other node's decision.
+    private func writeOwnRouterState(_ routerState: RouterState) async -> [PrimaryDirective] {
+        let expected = state.withLock { $0.ownRouterVersion }
+        do {
+            let stat = try await store.set(try paths.node(name).routerState, data: Array(routerState.rawValue.utf8),
+                                           version: expected)
+            state.withLock { $0.ownRouterVersion = stat.version }
+            return []
+        } catch let error as CoordinationError where error.code == .badVersion {
+            logger.error("this node's router state was rewritten by another node", metadata: [
+                "writing": "\(routerState.rawValue)", "expected_version": "\(expected.map(String.init) ?? "-")"])
+            state.withLock { $0.ownRouterVersion = nil }
+            return state.withLock { $0.core.onRouterStateTaken(now: milliseconds()) }
+        } catch {
+            logger.warning("write routerstate \(routerState.rawValue) failed", metadata: ["error": "\(error)"])
+            return []
         }
     }
 
@@ -398,7 +424,8 @@ final class PrimaryRole: Sendable {
             }
             let router = try await store.get(nodePaths.routerState)
             let daemon = Self.text(try await store.get(nodePaths.daemonState).data)
-            let keepalive = Self.text(try await store.get(nodePaths.keepalive).data)
+            let keepaliveData = try await store.get(nodePaths.keepalive)
+            let keepalive = Self.text(keepaliveData.data)
             let routerText = Self.text(router.data)
             let routerState = RouterState(rawValue: routerText)
             if routerState == nil {
@@ -406,7 +433,7 @@ final class PrimaryRole: Sendable {
                     "node": "\(peer)", "value": "\(routerText.prefix(64))"])
             }
             return PeerRouter(name: peer, routerState: routerState, routerStateVersion: router.stat.version,
-                              daemonState: daemon, keepalive: Int(keepalive))
+                              daemonState: daemon, keepalive: Int(keepalive), keepaliveVersion: keepaliveData.stat.version)
         } catch {
             logger.warning("cannot read a node's state", metadata: ["node": "\(peer)", "error": "\(error)"])
             return nil

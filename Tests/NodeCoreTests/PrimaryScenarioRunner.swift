@@ -14,7 +14,7 @@ import ScenarioTesting
 ///     NAME entered ok|fail at=T
 ///     NAME marker [epoch=V] [takeover=N:P] [relinquish=N:P] at=T   (no fields: PVC's blank)
 ///     NAME added|removed|duties-started|duties-stopped at=T
-///     NAME suspended|reconnected|expired at=T
+///     NAME suspended|reconnected|expired|router-taken at=T
 ///     NAME tick at=T epoch=E [keepalive]
 ///     NAME shutdown at=T
 ///     NAME became-primary version=N at=T         (setup: a whole takeover with nobody else around)
@@ -85,6 +85,7 @@ struct PrimaryScenarioRunner: ScenarioRunner {
         case "removed": directives = core.onAddressesRemoved(now: now)
         case "duties-started": directives = core.onDutiesStarted(now: now)
         case "duties-stopped": directives = core.onDutiesStopped(now: now)
+        case "router-taken": directives = core.onRouterStateTaken(now: now)
         case "suspended": directives = core.onSessionSuspended(now: now)
         case "reconnected": directives = core.onSessionReconnected(now: now)
         case "expired": directives = core.onSessionExpired(now: now)
@@ -100,15 +101,17 @@ struct PrimaryScenarioRunner: ScenarioRunner {
         return directives.map { "\(first): " + Self.describe($0) } + ["\(first): " + Self.status(core)]
     }
 
-    /// `ROUTER@VERSION,DAEMONSTATE,KEEPALIVE`; `-` for a missing router state or keepalive.
+    /// `ROUTER@VERSION,DAEMONSTATE,KEEPALIVE[@VERSION]`; `-` for a missing router state or keepalive.
     private static func peer(_ name: String, _ text: String, line: String) throws -> PeerRouter {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let router = parts[0].split(separator: "@").map(String.init)
         guard parts.count == 3, router.count == 2, let version = Int32(router[1]) else {
             throw ScenarioCommand.Problem("'\(line)': peer \(name) is not ROUTER@VERSION,DAEMONSTATE,KEEPALIVE")
         }
+        let keepalive = parts[2].split(separator: "@").map(String.init)
         return PeerRouter(name: name, routerState: RouterState(rawValue: router[0]), routerStateVersion: version,
-                          daemonState: parts[1] == "-" ? nil : parts[1], keepalive: Int(parts[2]))
+                          daemonState: parts[1] == "-" ? nil : parts[1], keepalive: Int(keepalive[0]),
+                          keepaliveVersion: keepalive.count == 2 ? Int32(keepalive[1]) ?? -1 : -1)
     }
 
     static func status(_ core: PrimaryContention) -> String {
@@ -127,7 +130,8 @@ struct PrimaryScenarioRunner: ScenarioRunner {
         case .claim(let version): return "claim /config/primary_node at version \(version)"
         case .reassert(let version): return "reassert /config/primary_node at version \(version)"
         case .vacate(let version): return "vacate /config/primary_node at version \(version)"
-        case .clearGonePrimary(let name, let version): return "clear gone primary \(name) at version \(version)"
+        case .clearGonePrimary(let name, let version, let router, let keepalive):
+            return "clear gone primary \(name) at version \(version) (its routerstate@\(router), keepalive@\(keepalive))"
         case .readPrimaryNode: return "read /config/primary_node"
         case .readPeers: return "read peers"
         case .checkLiveness(let name): return "check liveness of \(name)"

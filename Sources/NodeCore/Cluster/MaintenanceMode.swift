@@ -13,7 +13,8 @@ public enum MaintenanceMode: Sendable, Equatable {
         while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
         switch trimmed.lowercased() {
         case "y", "yes", "t", "true", "on", "1": self = .on
-        case "n", "no", "f", "false", "off", "0": self = .off
+        // Empty: never set (a new cluster's key is created empty), which is off, not garbage.
+        case "", "n", "no", "f", "false", "off", "0": self = .off
         default: self = .unrecognised(String(text.prefix(64)))
         }
     }

@@ -9,14 +9,18 @@ public struct PeerRouter: Sendable, Equatable {
     public var daemonState: String?
     /// Epoch seconds; nil when missing or not a number.
     public var keepalive: Int?
+    /// The keepalive znode's version, -1 when not read: clearing a gone node checks it, so a node
+    /// that came back in between is never cleared.
+    public var keepaliveVersion: Int32
 
     public init(name: String, routerState: RouterState?, routerStateVersion: Int32, daemonState: String?,
-                keepalive: Int?) {
+                keepalive: Int?, keepaliveVersion: Int32 = -1) {
         self.name = name
         self.routerState = routerState
         self.routerStateVersion = routerStateVersion
         self.daemonState = daemonState
         self.keepalive = keepalive
+        self.keepaliveVersion = keepaliveVersion
     }
 
     /// Whether the node is gone for the primary role: stopped, declared dead or fenced, or in

@@ -77,6 +77,11 @@ public struct PrimaryContention: Sendable, Equatable {
             directives += current.onSuccessorNamed(key.value, version: key.version, now: now)
             handover = current
         }
+        if let current = handover, current.side == .takeover, !current.enteredTakeover, key?.names(node) != true {
+            // Named no longer before holding anything: nothing to undo.
+            handover = nil
+            directives += [.note("no longer named primary; takeover not started"), .stopWatchingMarker]
+        }
         return directives + evaluate(now: now)
     }
 
@@ -100,7 +105,8 @@ public struct PrimaryContention: Sendable, Equatable {
             ? "its last keepalive is \(epochNow - (primary.keepalive ?? epochNow)) s old"
             : "its daemon state is \(primary.daemonState ?? "missing")"
         return [.note("primary \(primary.name) is gone (\(why)); clearing /config/primary_node"),
-                .clearGonePrimary(name: primary.name, expectedVersion: key.version)]
+                .clearGonePrimary(name: primary.name, expectedVersion: key.version,
+                                  routerStateVersion: primary.routerStateVersion, keepaliveVersion: primary.keepaliveVersion)]
     }
 
     public mutating func onTakeoverEntered(_ succeeded: Bool, now: Int) -> [PrimaryDirective] {
@@ -110,6 +116,26 @@ public struct PrimaryContention: Sendable, Equatable {
             directives.insert(.note("router state takeover"), at: 0)
         }
         return directives
+    }
+
+    /// Another node wrote this node's router state (it judged this node gone and cleared it):
+    /// whatever this node held or was doing for the role stops now, without writing anything, and
+    /// the key decides afresh.
+    public mutating func onRouterStateTaken(now: Int) -> [PrimaryDirective] {
+        var directives: [PrimaryDirective] = [.note("another node rewrote this node's router state; letting the role go")]
+        if holdsRole || handover != nil {
+            directives += [.stopDuties, .removeAddresses(networks), .stopWatchingMarker]
+        }
+        handover = nil
+        dropped = false
+        routerState = .secondary
+        if shuttingDown && !shutdownReleased {
+            shutdownReleased = true
+            return directives + [.shutdownReady]
+        }
+        // The node that cleared this one changed the key too; the cache may not show it yet.
+        awaitingFreshKey = true
+        return directives + [.readPrimaryNode]
     }
 
     public mutating func onMarker(_ text: String?, now: Int) -> [PrimaryDirective] {

@@ -3,7 +3,9 @@
 public enum PrimaryDirective: Sendable, Equatable {
     /// A line for the log.
     case note(String)
-    /// Set own `routerstate`. Answer: nothing (a failure is logged; the next decision rewrites it).
+    /// Set own `routerstate`, as a compare-and-set on the version of this node's last write of it.
+    /// Answer: nothing; `onRouterStateTaken` if another node wrote it meanwhile (a failure of any
+    /// other kind is logged; the next decision rewrites it).
     case writeRouterState(RouterState)
     /// Contend: take the exclusive lock on `/config/primary_node` (0.4 s, PVC's), write own name
     /// only if the znode is still at `expectedVersion`, release. Answer: `onClaimed`.
@@ -15,8 +17,11 @@ public enum PrimaryDirective: Sendable, Equatable {
     /// Answer: the key's watch.
     case vacate(expectedVersion: Int32)
     /// One transaction: `/config/primary_node` = `none` if still at `expectedVersion`, and the gone
-    /// primary's `routerstate` = `secondary`, so no stale `primary` outlives it. Answer: the watch.
-    case clearGonePrimary(name: String, expectedVersion: Int32)
+    /// primary's `routerstate` = `secondary` if still at `routerStateVersion`, and its keepalive
+    /// still at `keepaliveVersion` — so no stale `primary` outlives it, and a node that restarted
+    /// (registration rewrites its router state) or wrote a keepalive since the read is left alone.
+    /// Answer: the watch.
+    case clearGonePrimary(name: String, expectedVersion: Int32, routerStateVersion: Int32, keepaliveVersion: Int32)
     /// Read `/config/primary_node` afresh. Answer: `onPrimaryNode`.
     case readPrimaryNode
     /// Read every coordinator's router state (with its version), daemon state and keepalive.
