@@ -238,6 +238,8 @@ struct NodeDaemon: Service {
         await role.shutDown(timeout: settings.primaryShutdownTimeout)
         if let publisher {
             publishing.cancel()
+            // A round in flight holds the batch (and maybe the key's lock): let it end first.
+            await publishing.value
             var quiet = OutageLog(logger: Logger(label: "pvcnoded.quiet", factory: { SwiftLogNoOpLogHandler($0) }))
             await publisher.publishOnce(&quiet)
         }

@@ -17,6 +17,7 @@ struct NodeLogPublisher {
         var outages = OutageLog(logger: logger)
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }  // the shutdown's own last round publishes the rest
             await publishOnce(&outages)
         }
     }

@@ -22,6 +22,9 @@ final class RouterRecorder: Sendable {
         /// nil: the key is missing.
         let state: String?
         let version: Int32
+        /// The node's version jumped by more than one to this change: a write (and the state it
+        /// held) went unseen just before it.
+        var gapBefore = false
         let mzxid: Int64
         /// Monotonic, from the recorder's start.
         let at: Duration
@@ -98,6 +101,9 @@ final class RouterRecorder: Sendable {
         var arrivalOrderAlarms = 0
         var lastVersion: [String: Int32] = [:]
         var unobservedChanges = 0
+        /// Moments that would break invariant 1 only through a state the watch may have missed
+        /// the end of; counted, not asserted.
+        var uncertainMoments = 0
         var watchedNodes: Set<String> = []
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
@@ -162,7 +168,7 @@ final class RouterRecorder: Sendable {
 
     private func record(node: String, _ value: NodeData?) {
         let text = value.map { String(decoding: $0.data, as: UTF8.self) }
-        let change = Change(node: node, state: text, version: value?.stat.version ?? -1,
+        var change = Change(node: node, state: text, version: value?.stat.version ?? -1,
                             mzxid: value?.stat.mzxid ?? 0, at: ContinuousClock.now - started)
         update { state in
             state.snapshot.router[node] = text
@@ -172,6 +178,7 @@ final class RouterRecorder: Sendable {
                 // Versions start at 0 with the creation; a jump of more than one hides writes.
                 let expected = state.lastVersion[node].map { $0 + 1 } ?? 0
                 state.unobservedChanges += max(0, Int(value.stat.version - expected))
+                change.gapBefore = state.lastVersion[node] != nil && value.stat.version > expected
                 state.lastVersion[node] = value.stat.version
             } else {
                 state.lastVersion[node] = nil
@@ -182,26 +189,40 @@ final class RouterRecorder: Sendable {
             guard value != nil else { return }  // a deletion has no zxid to place it by
             let index = state.changes.lastIndex { $0.mzxid <= change.mzxid }.map { $0 + 1 } ?? 0
             state.changes.insert(change, at: index)
-            state.violations = Self.replay(state.changes)
+            (state.violations, state.uncertainMoments) = Self.replay(state.changes)
         }
     }
 
     /// Invariant 1 over the changes in zxid order: each moment (distinct zxid) after all its
-    /// writes are applied.
-    private static func replay(_ changes: [Change]) -> [Violation] {
-        var current: [String: String] = [:]
+    /// writes are applied. A state whose successor came after a version gap may have ended
+    /// earlier, at the unseen write: a moment that needs it to count two holders is uncertain,
+    /// not a violation (the watch merged writes; the live arrival-order check still sees it).
+    private static func replay(_ changes: [Change]) -> (violations: [Violation], uncertain: Int) {
+        var endsUnseen = [Bool](repeating: false, count: changes.count)
+        var latest: [String: Int] = [:]
+        for (position, change) in changes.enumerated() {
+            if change.gapBefore, let previous = latest[change.node] { endsUnseen[previous] = true }
+            latest[change.node] = position
+        }
+        var current: [String: (state: String?, unsure: Bool)] = [:]
         var violations: [Violation] = []
+        var uncertain = 0
         var index = 0
         while index < changes.count {
             let zxid = changes[index].mzxid
             while index < changes.count && changes[index].mzxid == zxid {
-                current[changes[index].node] = changes[index].state
+                current[changes[index].node] = (changes[index].state, endsUnseen[index])
                 index += 1
             }
-            let holders = current.filter { $0.value == "primary" || $0.value == "takeover" }
-            if holders.count > 1 { violations.append(Violation(zxid: zxid, holders: holders)) }
+            let holders = current.filter { $0.value.state == "primary" || $0.value.state == "takeover" }
+            guard holders.count > 1 else { continue }
+            if holders.contains(where: { $0.value.unsure }) {
+                uncertain += 1
+            } else {
+                violations.append(Violation(zxid: zxid, holders: holders.mapValues { $0.state ?? "-" }))
+            }
         }
-        return violations
+        return (violations, uncertain)
     }
 
     /// Applies a change and wakes the waiters whose predicate now holds.
@@ -262,6 +283,7 @@ final class RouterRecorder: Sendable {
     var summary: String {
         state.withLock { state in
             "router changes seen: \(state.changes.count), unobserved (version gaps): \(state.unobservedChanges), "
+                + "uncertain moments: \(state.uncertainMoments), "
                 + "invariant-1 violations: \(state.violations.count), arrival-order alarms: \(state.arrivalOrderAlarms)"
         }
     }
