@@ -85,17 +85,3 @@ struct ClusterChroot {
         await operatorSession.close()
     }
 }
-
-/// `body`'s result, or nil if it did not finish within `timeout` (it is cancelled then).
-func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
-    await withTaskGroup(of: T?.self) { group in
-        group.addTask { await body() }
-        group.addTask {
-            try? await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
-}
