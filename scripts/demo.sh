@@ -51,6 +51,18 @@ stop_nodes() {
     done
 }
 
+# Whether anything a previous `start` in $dir started is still alive (a stopped demo leaves its
+# files behind, and may be started again).
+demo_running() {
+    local node pid
+    for node in "${nodes[@]}"; do
+        [[ -f $dir/$node/pid ]] || continue
+        pid=$(cat "$dir/$node/pid")
+        if alive "$pid" && ours "$pid"; then return 0; fi
+    done
+    [[ -f $dir/zk/layout ]] && bash scripts/zookeeper.sh status "$dir/zk" 2>/dev/null | grep -qv ' down$'
+}
+
 cmd_stop() {
     stop_nodes
     if [[ -d $dir/zk ]]; then
@@ -66,7 +78,7 @@ cmd_start() {
     local bin
     bin=$(swift build --show-bin-path)
     mkdir -p "$dir"
-    if [[ -f $dir/zk/layout ]]; then
+    if demo_running; then
         echo "demo: a demo already runs in $dir; run 'scripts/demo.sh stop $dir' first" >&2
         exit 1
     fi
