@@ -55,6 +55,11 @@ let package = Package(
         // Its own reader for the YAML that configuration files use, so the daemon links no
         // Foundation (Yams needs it); the tests check the reader against Yams.
         .target(name: "NodeConfiguration"),
+        // libvirt: domains created, stopped, migrated and watched, every call bounded and every
+        // error typed with libvirt's own message. No Foundation (the daemon links it).
+        .target(name: "Hypervisor", dependencies: [
+            "CLibvirt", "DedicatedThreads", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The node's own statistics for the keepalive, from /proc.
         .target(name: "HostStats"),
         // The node's addresses: floating addresses added and removed with `ip`, announced with
@@ -81,8 +86,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Starts and stops the project's own services (ZooKeeper today) through scripts/, for the
-        // tests and the benchmarks.
+        // Starts and stops the project's own services (ZooKeeper, network namespaces, libvirtd)
+        // through scripts/, for the tests and the benchmarks.
         .target(name: "LocalServices"),
 
         .executableTarget(name: "pvc-bench", dependencies: [
@@ -98,6 +103,7 @@ let package = Package(
         ]),
         .testTarget(name: "HostStatsTests", dependencies: ["HostStats"]),
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "LocalServices"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "LocalServices"]),
         // The golden scenario harness every decision core's tests share (test support only).
         .target(name: "ScenarioTesting"),
         .testTarget(name: "NodeCoreTests", dependencies: ["NodeCore", "Coordination", "ClusterSchema", "ScenarioTesting"],

@@ -6,6 +6,10 @@
 # Idempotent: when every package is already installed it returns at once without touching apt,
 # so it is cheap to call at the start of every CI job or test script.
 #
+# It also prepares what a root libvirtd needs on a host without libvirt-daemon-system (see
+# scripts/libvirt.sh): the `libvirt-qemu` user that libvirt resolves before reading qemu.conf,
+# and the empty mount points each per-test libvirtd bind-mounts its own directories over.
+#
 # Usage: scripts/install-deps.sh            (as root, or as a user with sudo)
 set -euo pipefail
 
@@ -36,6 +40,20 @@ packages=(
     arping
     # netns.sh's TCP listener inside a namespace.
     python3
+    # The monolithic libvirtd (Debian 12 has no virtqemud) with its QEMU driver, which
+    # scripts/libvirt.sh runs once per test node; the Hypervisor module talks to it.
+    libvirt-daemon
+    libvirt-daemon-driver-qemu
+    # virsh: scripts/libvirt.sh destroys leftover guests with it before stopping a libvirtd
+    # (qemu outlives libvirtd otherwise).
+    libvirt-clients
+    # The emulator of the tiny TCG guests (no KVM needed) and the SeaBIOS they idle in.
+    qemu-system-x86
+    # scripts/libvirt.sh runs each libvirtd under `tini -s` (a child subreaper) so that qemu
+    # processes, which daemonize, are reaped at once; the init of the test machines reaps
+    # orphans lazily, and libvirt waits for a stopped qemu's zombie to go (1.2-1.6 s per
+    # destroy or migration instead of milliseconds).
+    tini
 )
 
 # The two arpings conflict: a host that already has iputils' keeps it (HostNetwork detects
@@ -53,12 +71,29 @@ for pkg in "${packages[@]}"; do
     fi
 done
 
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+    sudo_cmd=(sudo)
+fi
+
+# A root libvirtd resolves its compiled-in QEMU user before it reads qemu.conf (infra.md §4b),
+# so the user must exist even though qemu.conf then runs guests as root.
+prepare_libvirt_host() {
+    if ! getent passwd libvirt-qemu >/dev/null; then
+        "${sudo_cmd[@]}" useradd -r -U -M -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+    fi
+    local dir
+    for dir in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
+        [[ -d "$dir" ]] || "${sudo_cmd[@]}" mkdir -p "$dir"
+    done
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+    prepare_libvirt_host
     echo "install-deps: all ${#packages[@]} packages already installed"
     exit 0
 fi
 
-sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then
     if ! command -v sudo >/dev/null 2>&1; then
         echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
@@ -71,4 +106,5 @@ echo "install-deps: installing ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update
 "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"
+prepare_libvirt_host
 echo "install-deps: done"

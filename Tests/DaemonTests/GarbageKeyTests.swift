@@ -86,8 +86,9 @@ import Glibc
         await daemon.waitForExit(timeout: .zero) == nil
     }
 
-    /// True if the node's keepalive moves within `timeout`.
-    static func keepaliveMoves(_ node: String, in cluster: TestCluster, timeout: Duration = .seconds(6)) async -> Bool {
+    /// True if the node's keepalive moves within `timeout` (one-second keepalives; the bound is
+    /// wide for a CI machine running every suite at once on two cores).
+    static func keepaliveMoves(_ node: String, in cluster: TestCluster, timeout: Duration = .seconds(20)) async -> Bool {
         let path = "/nodes/\(node)/keepalive"
         let before = await cluster.value(path)
         let deadline = ContinuousClock.now + timeout
