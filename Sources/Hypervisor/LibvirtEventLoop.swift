@@ -28,9 +28,17 @@ enum LibvirtEventLoop {
         let rc = pthread_create(&thread, &attributes, { _ in
             // Runs for the life of the process: connections may be opened at any time, and
             // libvirt offers no way to unregister the default implementation.
+            var reported = false
             while true {
                 if virEventRunDefaultImpl() < 0 {
-                    // Not expected; a short pause keeps a persistent failure from spinning a core.
+                    // Not expected. Said once on stderr (no logger reaches this C-started thread);
+                    // a short pause keeps a persistent failure from spinning a core.
+                    if !reported {
+                        reported = true
+                        let message = virGetLastErrorMessage().map { String(cString: $0) } ?? "unknown error"
+                        let line = Array("libvirt event loop iteration failed (events may be late): \(message)\n".utf8)
+                        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                    }
                     usleep(10_000)
                 }
             }

@@ -40,7 +40,6 @@ final class PrimaryRole: Sendable {
         var dutiesActive = false
         var shutdownReady = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
-        var routerState: RouterState
         /// The version of this node's routerstate after its own last write; nil before the first
         /// (the registration's write came before the role) or after another node's.
         var ownRouterVersion: Int32?
@@ -57,7 +56,7 @@ final class PrimaryRole: Sendable {
         logger[metadataKey: "role"] = "primary"
         self.logger = logger
         let core = PrimaryContention(node: name, role: role, networks: addresses.keys.sorted(), timings: timings)
-        state = Mutex(State(core: core, routerState: core.routerState))
+        state = Mutex(State(core: core))
         (events, post) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         origin = clock.now
     }
@@ -67,7 +66,6 @@ final class PrimaryRole: Sendable {
     }
 
     var dutiesActive: Bool { state.withLock { $0.dutiesActive } }
-    var routerState: RouterState { state.withLock { $0.routerState } }
 
     /// Asks the role to let go for a shutdown and waits until it has (a handover to a successor,
     /// or nobody to hand over to), at most `timeout`.
@@ -124,10 +122,12 @@ final class PrimaryRole: Sendable {
 
     private func loop() async {
         var markerWatch: Task<Void, Never>?
-        var wakes: [Task<Void, Never>] = []
+        // Pending wake-ups with their moments; fired ones are dropped as new ones come, so the
+        // list holds only what is still ahead.
+        var wakes: [(at: Int, task: Task<Void, Never>)] = []
         defer {
             markerWatch?.cancel()
-            for wake in wakes { wake.cancel() }
+            for wake in wakes { wake.task.cancel() }
         }
         for await event in events {
             let now = milliseconds()
@@ -158,18 +158,17 @@ final class PrimaryRole: Sendable {
                     markerWatch?.cancel()
                     markerWatch = nil
                 case .wake(let at):
-                    wakes.removeAll { $0.isCancelled }
-                    let delay = Duration.milliseconds(max(0, at - milliseconds()))
-                    wakes.append(Task { [post] in
+                    let now = milliseconds()
+                    wakes.removeAll { $0.at < now }
+                    let delay = Duration.milliseconds(max(0, at - now))
+                    wakes.append((at, Task { [post] in
                         try? await Task.sleep(for: delay)
                         if !Task.isCancelled { post.yield(.tick(keepalive: false)) }
-                    })
+                    }))
                 default:
                     queue += await perform(directive)
                 }
             }
-            let routerState = state.withLock { $0.core.routerState }
-            state.withLock { $0.routerState = routerState }
         }
     }
 
@@ -222,7 +221,18 @@ final class PrimaryRole: Sendable {
             let peers = await readPeers()
             return state.withLock { $0.core.onPeers(peers, epochNow: ProcessEnvironment.epochSeconds, now: now()) }
         case .checkLiveness(let peer):
-            guard let router = await readLiveness(peer) else { return [] }
+            let keepalive: Int?
+            do {
+                keepalive = Int(Self.text(try await store.get(try paths.node(peer).keepalive).data))
+            } catch {
+                logger.warning("cannot read the primary's keepalive", metadata: ["node": "\(peer)", "error": "\(error)"])
+                return []
+            }
+            return state.withLock {
+                $0.core.onPrimaryKeepalive(peer, keepalive: keepalive, epochNow: ProcessEnvironment.epochSeconds, now: now())
+            }
+        case .readPeer(let peer):
+            guard let router = await read(peer) else { return [] }
             return state.withLock {
                 $0.core.onPrimaryLiveness(router, epochNow: ProcessEnvironment.epochSeconds, now: now())
             }
@@ -393,24 +403,6 @@ final class PrimaryRole: Sendable {
             if let router = await read(peer, coordinatorsOnly: true) { peers.append(router) }
         }
         return peers
-    }
-
-    /// What a secondary needs each keepalive to tell whether the primary is gone: its keepalive
-    /// alone while that is fresh (one read per interval), its daemon state only once it is not.
-    private func readLiveness(_ peer: String) async -> PeerRouter? {
-        do {
-            let nodePaths = try paths.node(peer)
-            let keepalive = Int(Self.text(try await store.get(nodePaths.keepalive).data))
-            let epochNow = ProcessEnvironment.epochSeconds
-            if let keepalive, epochNow - keepalive <= state.withLock({ $0.core.timings.deadAfter }) {
-                return PeerRouter(name: peer, routerState: nil, routerStateVersion: -1, daemonState: nil,
-                                  keepalive: keepalive)
-            }
-            return await read(peer)
-        } catch {
-            logger.warning("cannot read the primary's keepalive", metadata: ["node": "\(peer)", "error": "\(error)"])
-            return nil
-        }
     }
 
     /// One node's router state (with version), daemon state and keepalive; nil if it is not a

@@ -25,20 +25,7 @@ enum ProcessEnvironment {
 
     /// One whole line to stderr, for what must be said before (or outside) logging.
     static func writeStandardError(_ line: String) {
-        var text = line.hasSuffix("\n") ? line : line + "\n"
-        text.withUTF8 { bytes in
-            guard var base = bytes.baseAddress else { return }
-            var left = bytes.count
-            while left > 0 {
-                let written = write(2, base, left)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                base += written
-                left -= written
-            }
-        }
+        LogFile.standardError.append(line.hasSuffix("\n") ? line : line + "\n")
     }
 }
 

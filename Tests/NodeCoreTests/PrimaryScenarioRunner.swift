@@ -10,6 +10,7 @@ import ScenarioTesting
 ///     NAME key value=V|- version=N at=T           (- : the key is missing; value= : empty)
 ///     NAME claimed won|lost|error at=T
 ///     NAME peers epoch=E at=T PEER=ROUTER@VERSION,DAEMONSTATE,KEEPALIVE ...
+///     NAME keepalive-of PEER=KEEPALIVE|- epoch=E at=T
 ///     NAME liveness PEER=ROUTER@VERSION,DAEMONSTATE,KEEPALIVE epoch=E at=T
 ///     NAME entered ok|fail at=T
 ///     NAME marker [epoch=V] [takeover=N:P] [relinquish=N:P] at=T   (no fields: PVC's blank)
@@ -73,6 +74,12 @@ struct PrimaryScenarioRunner: ScenarioRunner {
             }
             directives = core.onPrimaryLiveness(try Self.peer(name, command.string(name), line: command.line),
                                                 epochNow: try command.int("epoch"), now: now)
+        case "keepalive-of":
+            guard let name = command.options.keys.first(where: { !["at", "epoch"].contains($0) }) else {
+                throw ScenarioCommand.Problem("'\(command.line)': no peer given")
+            }
+            directives = core.onPrimaryKeepalive(name, keepalive: Int(try command.string(name)),
+                                                 epochNow: try command.int("epoch"), now: now)
         case "entered":
             directives = core.onTakeoverEntered(try command.word(2, "ok or fail") == "ok", now: now)
         case "marker":
@@ -135,6 +142,7 @@ struct PrimaryScenarioRunner: ScenarioRunner {
         case .readPrimaryNode: return "read /config/primary_node"
         case .readPeers: return "read peers"
         case .checkLiveness(let name): return "check liveness of \(name)"
+        case .readPeer(let name): return "read peer \(name)"
         case .enterTakeover(let checks, let clearing):
             let checked = checks.keys.sorted().map { "\($0)@\(checks[$0] ?? -1)" }.joined(separator: ",")
             return "enter takeover checking [\(checked)]" + (clearing.isEmpty ? "" : " clearing [\(clearing.joined(separator: ","))]")

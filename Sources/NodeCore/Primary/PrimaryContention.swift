@@ -96,6 +96,14 @@ public struct PrimaryContention: Sendable, Equatable {
         forward(now: now) { $0.onPeers(peers, epochNow: epochNow, now: now) }
     }
 
+    /// The keepalive of the node the key names (nil: missing or not a number). Fresh: nothing
+    /// more to read this interval. Stale or unreadable: its states decide, read in full.
+    public mutating func onPrimaryKeepalive(_ primary: String, keepalive: Int?, epochNow: Int, now: Int) -> [PrimaryDirective] {
+        guard let key, key.names(primary), primary != node else { return [] }
+        if let keepalive, epochNow - keepalive <= timings.deadAfter { return [] }
+        return [.readPeer(primary)]
+    }
+
     /// A secondary's check of the node the key names.
     public mutating func onPrimaryLiveness(_ primary: PeerRouter, epochNow: Int, now: Int) -> [PrimaryDirective] {
         guard isCoordinator, routerState == .secondary, handover == nil, session == .connected, running,

@@ -27,9 +27,12 @@ public enum PrimaryDirective: Sendable, Equatable {
     /// Read every coordinator's router state (with its version), daemon state and keepalive.
     /// Answer: `onPeers`.
     case readPeers
-    /// Read one node's daemon state and keepalive (a secondary checking the primary each tick).
-    /// Answer: `onPrimaryLiveness`.
+    /// Read one node's keepalive alone (a secondary checking the primary each tick: one request).
+    /// Answer: `onPrimaryKeepalive`.
     case checkLiveness(String)
+    /// Read one node's router state, daemon state and keepalive, with their versions.
+    /// Answer: `onPrimaryLiveness`.
+    case readPeer(String)
     /// One transaction: every `checks` router state still at its version, each of `clearing` (gone
     /// nodes still marked primary or takeover) set to `secondary`, own router state `takeover`.
     /// Answer: `onTakeoverEntered`.
