@@ -97,8 +97,8 @@ let package = Package(
         ]),
 
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
-        .testTarget(name: "ClusterSchemaTests", dependencies: ["ClusterSchema", "Coordination"]),
-        .testTarget(name: "NodeConfigurationTests", dependencies: [
+        .testTarget(name: "ClusterSchemaTests", dependencies: ["TestSupport", "ClusterSchema", "Coordination"]),
+        .testTarget(name: "NodeConfigurationTests", dependencies: ["TestSupport", 
             "NodeConfiguration", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "HostStatsTests", dependencies: ["HostStats"]),
@@ -106,11 +106,13 @@ let package = Package(
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "LocalServices"]),
         // The golden scenario harness every decision core's tests share (test support only).
         .target(name: "ScenarioTesting"),
-        .testTarget(name: "NodeCoreTests", dependencies: ["NodeCore", "Coordination", "ClusterSchema", "ScenarioTesting"],
+        // What several test targets need alike: a seeded generator, real pvcnoded processes.
+        .target(name: "TestSupport"),
+        .testTarget(name: "NodeCoreTests", dependencies: ["TestSupport", "NodeCore", "Coordination", "ClusterSchema", "ScenarioTesting"],
                      exclude: ["Scenarios"]),
-        .testTarget(name: "DaemonTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
+        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
         // Several real pvcnoded processes against real ZooKeeper (and network namespaces).
-        .testTarget(name: "ClusterTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
+        .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "ZooKeeper", "Coordination", "LocalServices"]),
         .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
         .testTarget(name: "PvcctlTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A chroot, a recorder watching it from before the first daemon starts, and a fleet of daemons

@@ -1,5 +1,6 @@
 import Foundation
 import LocalServices
+import TestSupport
 import Testing
 
 /// Issue 4's real test of the floating address: every node in a network namespace of its own on

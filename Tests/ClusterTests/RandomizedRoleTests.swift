@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -166,21 +167,3 @@ private func versions(of node: String, in snapshot: RouterRecorder.Snapshot) -> 
     (snapshot.daemonVersion[node] ?? -1, snapshot.routerVersion[node] ?? -1)
 }
 
-/// A small seeded generator (SplitMix64), so a run can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int {
-        Int(next(upperBound: UInt64(bound)))
-    }
-}

@@ -1,6 +1,7 @@
 import Coordination
 import Foundation
 import Synchronization
+import TestSupport
 import ZooKeeper
 
 /// Watches every node's `routerstate` and `daemonstate` and `/config/primary_node` from a session
@@ -127,7 +128,7 @@ final class RouterRecorder: Sendable {
         for node in nodes { recorder.watch(node: node) }
         guard await recorder.waitUntil(timeout: .seconds(20), { $0.watching.isSuperset(of: nodes) }) else {
             await recorder.stop()
-            throw ClusterTestError(message: "the recorder's watches were not armed within 20 s")
+            throw FleetError(description: "the recorder's watches were not armed within 20 s")
         }
         recorder.follow {
             for await value in client.watchData("/config/primary_node") {

@@ -1,6 +1,7 @@
 import ClusterSchema
 import Coordination
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

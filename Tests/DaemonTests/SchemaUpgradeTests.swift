@@ -1,5 +1,6 @@
 import ClusterSchema
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import LocalServices
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Yams
 @testable import NodeConfiguration
@@ -261,17 +262,6 @@ func yamsTree(_ yaml: String) throws -> Tree? {
     }
 }
 
-/// Deterministic, so a failure reproduces; SplitMix64 because it is tiny and good enough to scatter mutations.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct YAMLReaderFuzzTests {
     /// The characters YAML gives meaning to, so mutations land on the reader's decisions rather than in words.
@@ -280,7 +270,7 @@ struct SeededGenerator: RandomNumberGenerator {
         "\t", "\n", "\r\n", "\\", "\\u", "\\x4", "~", "---", "...", "  ", "é", "🚀", "\u{FEFF}", "|+2", ">-", "''",
     ]
 
-    static func mutate(_ lines: [String], _ generator: inout SeededGenerator) -> String {
+    static func mutate(_ lines: [String], _ generator: inout SplitMix64) -> String {
         var lines = lines
         for _ in 0..<Int.random(in: 1...4, using: &generator) {
             guard !lines.isEmpty else { break }
@@ -317,7 +307,7 @@ struct SeededGenerator: RandomNumberGenerator {
     /// must be strong enough to break the file sometimes and mild enough to leave it readable sometimes.
     @Test func mutatedSampleNeverCrashesTheReader() throws {
         let lines = try sampleText().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var generator = SeededGenerator(state: 20_261_121)
+        var generator = SplitMix64(seed: 20_261_121)
         var accepted = 0
         var refused = 0
         var agreedWithYams = 0

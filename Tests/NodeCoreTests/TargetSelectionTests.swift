@@ -1,4 +1,5 @@
 import NodeCore
+import TestSupport
 import Testing
 
 /// A ready, running node with the given figures.
@@ -400,20 +401,6 @@ private func choose(_ selector: String?, _ candidates: [CandidateNode], current:
 
 // MARK: - Random clusters
 
-/// Sebastiano Vigna's SplitMix64: small, seedable, and the same sequence on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A cluster small enough, and with figures coarse enough, that ties, start values, garbage and
 /// exclusions are all frequent.
