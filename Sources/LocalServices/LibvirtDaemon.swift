@@ -42,15 +42,9 @@ public struct LibvirtDaemon: Sendable {
     /// /tmp (unix socket paths are short) or in `directory`.
     public static func start(name: String, directory: String? = nil) async throws -> LibvirtDaemon {
         try requireRoot()
-        let dir: String
-        let owns: Bool
-        if let directory {
-            dir = directory
-            owns = false
-        } else {
-            dir = try makeTemporaryDirectory()
-            owns = true
-        }
+        let service = try ServiceDirectory(directory, prefix: "pvc-lv", base: "/tmp")
+        let dir = service.path
+        let owns = service.owned
         let arguments = ["start", dir, name, "--watch", String(getpid())] + (owns ? ["--watch-remove"] : [])
         let output: ScriptOutput
         do {
@@ -131,20 +125,6 @@ public struct LibvirtDaemon: Sendable {
         let path = (directory as NSString).appendingPathComponent("log/libvirtd.log")
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
         return text.split(whereSeparator: \.isNewline).suffix(lines).joined(separator: "\n")
-    }
-
-    private static func makeTemporaryDirectory() throws -> String {
-        var buffer = Array("/tmp/pvc-lv-XXXXXX".utf8CString)
-        let made = buffer.withUnsafeMutableBufferPointer { pointer -> Bool in
-            guard let address = pointer.baseAddress else { return false }
-            return mkdtemp(address) != nil
-        }
-        guard made else {
-            throw LocalServiceError.temporaryDirectoryFailed(path: "/tmp/pvc-lv-XXXXXX", errno: errno)
-        }
-        return buffer.withUnsafeBufferPointer { pointer in
-            pointer.baseAddress.map { String(cString: $0) } ?? "/tmp/pvc-lv-XXXXXX"
-        }
     }
 
     private static func readPID(in directory: String) -> Int32? {

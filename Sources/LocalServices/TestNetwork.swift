@@ -57,15 +57,9 @@ public struct TestNetwork: Sendable {
         if let names, names.count != nodes {
             throw LocalServiceError.invalidArgument("\(names.count) names given for \(nodes) nodes")
         }
-        let dir: String
-        let owns: Bool
-        if let directory {
-            dir = directory
-            owns = false
-        } else {
-            dir = try makeTemporaryDirectory()
-            owns = true
-        }
+        let service = try ServiceDirectory(directory, prefix: "pvc-netns")
+        let dir = service.path
+        let owns = service.owned
         var arguments = ["up", dir, String(nodes), "--watch", String(getpid())]
         if let names { arguments += ["--names", names.joined(separator: ",")] }
         if let subnet { arguments += ["--subnet", subnet] }
@@ -181,21 +175,5 @@ public struct TestNetwork: Sendable {
         return TestNetwork(
             directory: directory, subnet: subnet, bridge: bridge, hostAddress: host, nodes: nodes,
             ownsDirectory: owns)
-    }
-
-    private static func makeTemporaryDirectory() throws -> String {
-        let base = FileManager.default.temporaryDirectory.path
-        let template = (base as NSString).appendingPathComponent("pvc-netns-XXXXXX")
-        var buffer = Array(template.utf8CString)
-        let made = buffer.withUnsafeMutableBufferPointer { pointer -> Bool in
-            guard let address = pointer.baseAddress else { return false }
-            return mkdtemp(address) != nil
-        }
-        guard made else {
-            throw LocalServiceError.temporaryDirectoryFailed(path: template, errno: errno)
-        }
-        return buffer.withUnsafeBufferPointer { pointer in
-            pointer.baseAddress.map { String(cString: $0) } ?? template
-        }
     }
 }

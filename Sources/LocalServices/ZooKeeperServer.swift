@@ -51,15 +51,9 @@ public struct ZooKeeperServer: Sendable {
         if let port, !(1...65535).contains(port) {
             throw LocalServiceError.invalidArgument("port must be between 1 and 65535, got \(port)")
         }
-        let dir: String
-        let owns: Bool
-        if let directory {
-            dir = directory
-            owns = false
-        } else {
-            dir = try makeTemporaryDirectory()
-            owns = true
-        }
+        let service = try ServiceDirectory(directory, prefix: "pvc-zk")
+        let dir = service.path
+        let owns = service.owned
 
         let arguments = [
             "start", dir, "--port", String(port ?? 0), "--servers", String(servers),
@@ -184,24 +178,6 @@ public struct ZooKeeperServer: Sendable {
         guard (1...servers).contains(id) else {
             throw LocalServiceError.invalidArgument(
                 "server ID must be between 1 and \(servers), got \(id)")
-        }
-    }
-
-    /// Under the system temporary directory, with a unique name: the script's stop and the
-    /// owner watcher recognise their processes by this path on the command line.
-    private static func makeTemporaryDirectory() throws -> String {
-        let base = FileManager.default.temporaryDirectory.path
-        let template = (base as NSString).appendingPathComponent("pvc-zk-XXXXXX")
-        var buffer = Array(template.utf8CString)
-        let made = buffer.withUnsafeMutableBufferPointer { pointer -> Bool in
-            guard let address = pointer.baseAddress else { return false }
-            return mkdtemp(address) != nil
-        }
-        guard made else {
-            throw LocalServiceError.temporaryDirectoryFailed(path: template, errno: errno)
-        }
-        return buffer.withUnsafeBufferPointer { pointer in
-            pointer.baseAddress.map { String(cString: $0) } ?? template
         }
     }
 
