@@ -45,6 +45,8 @@ set -euo pipefail
 PROG=${0##*/}
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/${BASH_SOURCE[0]##*/}
 readonly PROG SELF
+# shellcheck source-path=SCRIPTDIR source=lib/processes.sh
+source "${SELF%/*}/lib/processes.sh"
 
 readonly AUTO_FIRST=29700 AUTO_STEP=10 AUTO_LAST=29990 MIGRATION_PORTS=4
 readonly READY_TIMEOUT=${LV_READY_TIMEOUT:-60}
@@ -59,8 +61,6 @@ if env --default-signal true 2>/dev/null; then CLEAN_SIGNALS=(env --default-sign
 
 DIR=""
 
-die() { echo "$PROG: $*" >&2 || true; exit 1; }
-note() { echo "$PROG: $*" >&2 || true; }
 trap '' PIPE
 
 usage() {
@@ -68,61 +68,8 @@ usage() {
     exit 2
 }
 
-now_ms() {
-    local us=${EPOCHREALTIME//[!0-9]/}
-    echo $((10#$us / 1000))
-}
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
-
 # ---------------------------------------------------------------------------------------------
-# Processes (as in zookeeper.sh)
-
-proc_state() {
-    local key value _rest
-    while read -r key value _rest; do
-        if [[ "$key" == "State:" ]]; then
-            echo "$value"
-            return 0
-        fi
-    done 2>/dev/null <"/proc/$1/status" || true
-}
-
-alive() {
-    local state
-    state=$(proc_state "$1")
-    [[ -n "$state" && "$state" != "Z" && "$state" != "X" ]]
-}
-
-ours() {
-    local pid=$1 arg
-    local -a args=()
-    mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || return 1
-    for arg in "${args[@]}"; do
-        if [[ "$arg" == "$DIR" || "$arg" == *"$DIR/"* ]]; then
-            return 0
-        fi
-    done
-    return 1
-}
-
-proc_starttime() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    local -a fields
-    read -r -a fields <<<"$stat"
-    echo "${fields[19]}"
-}
-
-live_pid_from() {
-    local file=$1 pid
-    [[ -f "$file" ]] || return 1
-    pid=$(<"$file") || return 1
-    is_uint "$pid" || return 1
-    alive "$pid" && ours "$pid" || return 1
-    echo "$pid"
-}
+# Processes (the shared helpers are in lib/processes.sh)
 
 # DIR/libvirtd.pid is the copy made once libvirtd is up; a stop right after a failed start
 # still finds libvirtd through its own PID file.

@@ -34,6 +34,8 @@ set -euo pipefail
 PROG=${0##*/}
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/${BASH_SOURCE[0]##*/}
 readonly PROG SELF
+# shellcheck source-path=SCRIPTDIR source=lib/processes.sh
+source "${SELF%/*}/lib/processes.sh"
 readonly REGISTRY=${PVC_NETNS_REGISTRY:-/tmp/pvc-netns}
 readonly MAX_NODES=50 SETTLE_TIMEOUT_MS=10000
 
@@ -43,21 +45,12 @@ if env --default-signal true 2>/dev/null; then CLEAN_SIGNALS=(env --default-sign
 
 DIR=""
 
-die() { echo "$PROG: $*" >&2 || true; exit 1; }
-note() { echo "$PROG: $*" >&2 || true; }
 trap '' PIPE
 
 usage() {
     sed -n '7,12p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
-
-now_ms() {
-    local us=${EPOCHREALTIME//[!0-9]/}
-    echo $((10#$us / 1000))
-}
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 set_dir() {
     local dir=$1 mode=$2
@@ -69,31 +62,6 @@ set_dir() {
 # ---------------------------------------------------------------------------------------------
 # Processes (same rules as zookeeper.sh: a zombie is dead, a PID is only ours while its start
 # time matches the one recorded)
-
-proc_state() {
-    local key value _rest
-    while read -r key value _rest; do
-        if [[ "$key" == "State:" ]]; then
-            echo "$value"
-            return 0
-        fi
-    done 2>/dev/null <"/proc/$1/status" || true
-}
-
-alive() {
-    local state
-    state=$(proc_state "$1")
-    [[ -n "$state" && "$state" != "Z" && "$state" != "X" ]]
-}
-
-proc_starttime() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    local -a fields
-    read -r -a fields <<<"$stat"
-    echo "${fields[19]}"
-}
 
 # ---------------------------------------------------------------------------------------------
 # Records and layout

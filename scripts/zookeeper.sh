@@ -49,6 +49,8 @@ set -euo pipefail
 PROG=${0##*/}
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/${BASH_SOURCE[0]##*/}
 readonly PROG SELF
+# shellcheck source-path=SCRIPTDIR source=lib/processes.sh
+source "${SELF%/*}/lib/processes.sh"
 
 readonly DEFAULT_PORT=22181
 readonly AUTO_FIRST=22200 AUTO_STEP=40 AUTO_LAST=65480
@@ -84,9 +86,6 @@ SERVERS=""      # from DIR/layout
 BASE=""         # from DIR/layout
 BIND=127.0.0.1  # from DIR/layout (layouts written before --bind existed have none: 127.0.0.1)
 
-die() { echo "$PROG: $*" >&2 || true; exit 1; }
-note() { echo "$PROG: $*" >&2 || true; }
-
 # A reader that goes away (`... | head`) must not kill us halfway through a start or a stop:
 # the cleanup after a failed start matters more than its messages.
 trap '' PIPE
@@ -95,13 +94,6 @@ usage() {
     sed -n '5,14p' "$SELF" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
-
-now_ms() {
-    local us=${EPOCHREALTIME//[!0-9]/}
-    echo $((10#$us / 1000))
-}
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 # Dotted IPv4, four parts of 0-255 without leading zeros (which some tools read as octal).
 is_ipv4() {
@@ -116,57 +108,6 @@ is_ipv4() {
 
 # ---------------------------------------------------------------------------------------------
 # Processes
-
-# The one-letter state of PID (R, S, T, Z, ...), empty when it does not exist.
-proc_state() {
-    local key value _rest
-    while read -r key value _rest; do
-        if [[ "$key" == "State:" ]]; then
-            echo "$value"
-            return 0
-        fi
-    done 2>/dev/null <"/proc/$1/status" || true
-}
-
-# Alive means it exists and is neither a zombie nor dead-but-not-reaped.
-alive() {
-    local state
-    state=$(proc_state "$1")
-    [[ -n "$state" && "$state" != "Z" && "$state" != "X" ]]
-}
-
-# Whether PID's command line names DIR (DIR itself or a path under it).
-ours() {
-    local pid=$1 arg
-    local -a args=()
-    mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || return 1
-    for arg in "${args[@]}"; do
-        if [[ "$arg" == "$DIR" || "$arg" == *"$DIR/"* ]]; then
-            return 0
-        fi
-    done
-    return 1
-}
-
-# Field 22 of /proc/PID/stat (start time in clock ticks), to tell a PID from a later reuse.
-proc_starttime() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    local -a fields
-    read -r -a fields <<<"$stat"
-    echo "${fields[19]}"
-}
-
-# Prints the PID recorded in FILE if that process is alive and ours.
-live_pid_from() {
-    local file=$1 pid
-    [[ -f "$file" ]] || return 1
-    pid=$(<"$file") || return 1
-    is_uint "$pid" || return 1
-    alive "$pid" && ours "$pid" || return 1
-    echo "$pid"
-}
 
 server_pid() { live_pid_from "$DIR/zk$1.pid"; }
 
