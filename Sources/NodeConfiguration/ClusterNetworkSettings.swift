@@ -15,7 +15,8 @@ public struct ClusterNetworkSettings: Sendable, Equatable {
     /// `ipv4.netmask` — required: the prefix length (0–32); a dotted netmask such as `255.255.255.0` is accepted and
     /// stored as its prefix length, so the address can be added as `floatingAddress/prefixLength`.
     public var prefixLength: Int
-    /// `domain` — default unset: PVC uses it for DNS names; nothing reads it here yet.
+    /// `domain` — default unset: PVC uses it for DNS names. The `cluster` network's domain fills `{cluster_domain}`
+    /// in the migration URI templates (`NodeConfiguration.clusterDomain`); the other networks' are not used yet.
     public var domain: String?
     /// `mtu` — default unset, meaning "leave the device's MTU alone". At least 68 when set.
     public var mtu: Int?

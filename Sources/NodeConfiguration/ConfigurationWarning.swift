@@ -1,4 +1,6 @@
-/// Something in the file that does not stop the daemon but that the operator should see — today, keys we do not know.
+/// Something in the file that does not stop the daemon but that the operator should see: keys we do not know, and
+/// settings that will make some later operation fail (migration URI templates using `{cluster_domain}` when
+/// `cluster.networks.cluster.domain` is not set).
 /// An unknown key is usually a typo whose intended setting is silently at its default, so it must be reported; it is
 /// not fatal because a `pvc.conf` shared with PVC's other daemons legitimately holds keys this daemon never reads.
 public struct ConfigurationWarning: Sendable, Equatable, CustomStringConvertible {

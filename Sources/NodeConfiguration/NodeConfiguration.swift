@@ -20,6 +20,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// is what the demo and most tests want. Kept beside `cluster` rather than inside it because device names are each
     /// node's own, while `ClusterSettings` is what every node must agree on.
     public var networks: [String: ClusterNetworkSettings]
+    public var subsystem: SubsystemSettings
 
     public init(
         node: NodeSettings,
@@ -32,7 +33,8 @@ public struct NodeConfiguration: Sendable, Equatable {
         logging: LoggingSettings = LoggingSettings(),
         guestNetworking: GuestNetworkingSettings = GuestNetworkingSettings(),
         metrics: MetricsSettings = MetricsSettings(),
-        networks: [String: ClusterNetworkSettings] = [:]
+        networks: [String: ClusterNetworkSettings] = [:],
+        subsystem: SubsystemSettings = SubsystemSettings()
     ) {
         self.node = node
         self.cluster = cluster
@@ -45,6 +47,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         self.guestNetworking = guestNetworking
         self.metrics = metrics
         self.networks = networks
+        self.subsystem = subsystem
     }
 
     /// Derived rather than configured, exactly as PVC does: a separate "mode" key could contradict the coordinator
@@ -68,6 +71,12 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var ipmiHostname: String? {
         fencing.ipmi.hostname.map { Self.substitute("{node_id}", with: String(nodeID), in: $0) }
     }
+
+    /// `cluster.networks.cluster.domain`: what `{cluster_domain}` becomes in `migration.destination_uri` and
+    /// `migration.migration_uri`, as PVC names nodes on the cluster network. Nil when the cluster network or its
+    /// domain is not configured; migrations then work only to nodes with a `migration.peers` entry (a warning at
+    /// load says so).
+    public var clusterDomain: String? { networks["cluster"]?.domain }
 
     /// PVC's file-logging location: one file per daemon in the system log directory.
     public var logFilePath: String {
@@ -271,9 +280,66 @@ public struct MigrationSettings: Sendable, Equatable {
     /// `migration.target_selector` — default `mem`, PVC's: most free memory is the safest single guess for where a
     /// VM fits.
     public var targetSelector: MigrationTargetSelector = .mem
+    /// `migration.max_parallel` — default 4 (1 or more): how many migrations a flush or a ready runs at once. PVC
+    /// moves one VM at a time, which makes flushing a full node slow; a few at once finish sooner without letting
+    /// every guest's memory copy compete for one link.
+    public var maxParallel: Int = 4
+    /// `migration.max_retries` — default 3 (1 or more): how many times a flush tries to move one VM — attempts in
+    /// all, so 1 means no retry — before reporting it failed. Ours (PVC gives up on a VM at once): one passing
+    /// failure (a busy target, a brief network drop) should not fail a flush, while a VM that fails three times has a
+    /// problem that trying again will not fix, and the flush should say so rather than hold on to it.
+    public var maxRetries: Int = 3
+    /// `migration.live_attempts` — default 3 (1 or more), PVC's: live attempts within one migration before it falls
+    /// back to shutdown and a cold start on the target (or, when live migration is required, is given up).
+    public var liveAttempts: Int = 3
+    /// `migration.destination_uri` — default `qemu+tcp://{node}.{cluster_domain}/system`, the URI PVC hard-codes: the
+    /// target node's libvirtd. A template: `{node}` is the target node's name, `{cluster_domain}` is
+    /// `cluster.networks.cluster.domain` (`NodeConfiguration.clusterDomain`); no other placeholder, and every `{` has
+    /// its `}`. Kept as text, checked at load by the same rules as the hypervisor's `URITemplate`.
+    public var destinationURI: String = MigrationSettings.defaultDestinationURI
+    /// `migration.migration_uri` — default `tcp://{node}.{cluster_domain}`, PVC's: giving libvirt the target's name on
+    /// the cluster network forces the memory copy over that network rather than whichever one the target's host name
+    /// resolves to. A template with the same placeholders and rules as `destinationURI`.
+    public var migrationURI: String = MigrationSettings.defaultMigrationURI
+    /// `migration.peers` — default empty: per-node overrides of both templates, keyed by node name, for nodes that
+    /// have no DNS name on the cluster network, or several nodes on one machine (the tests, the demo), each with its
+    /// own libvirtd on its own port. A node without an entry uses the templates.
+    public var peers: [String: MigrationPeer] = [:]
 
-    public init(targetSelector: MigrationTargetSelector = .mem) {
+    /// PVC's hard-coded destination (`qemu+tcp://<target>.<cluster_domain>/system`), as a template.
+    public static let defaultDestinationURI = "qemu+tcp://{node}.{cluster_domain}/system"
+    /// PVC's hard-coded migration URI (`tcp://<target>.<cluster_domain>`), as a template.
+    public static let defaultMigrationURI = "tcp://{node}.{cluster_domain}"
+    /// The placeholders `destinationURI` and `migrationURI` may use, as the hypervisor's `URITemplate` accepts them.
+    public static let uriPlaceholders: Set<String> = ["node", "cluster_domain"]
+
+    public init(
+        targetSelector: MigrationTargetSelector = .mem,
+        maxParallel: Int = 4,
+        maxRetries: Int = 3,
+        liveAttempts: Int = 3,
+        destinationURI: String = MigrationSettings.defaultDestinationURI,
+        migrationURI: String = MigrationSettings.defaultMigrationURI,
+        peers: [String: MigrationPeer] = [:]
+    ) {
         self.targetSelector = targetSelector
+        self.maxParallel = maxParallel
+        self.maxRetries = maxRetries
+        self.liveAttempts = liveAttempts
+        self.destinationURI = destinationURI
+        self.migrationURI = migrationURI
+        self.peers = peers
+    }
+}
+
+/// `subsystem.*` — PVC's switches for the parts of the node daemon; only the hypervisor's is read here.
+public struct SubsystemSettings: Sendable, Equatable {
+    /// `subsystem.enable_hypervisor` — default true, PVC's: a node exists to run VMs. False skips the VM runtime
+    /// (no libvirt connection, no VMs started or received), for a coordinator that only coordinates.
+    public var enableHypervisor: Bool = true
+
+    public init(enableHypervisor: Bool = true) {
+        self.enableHypervisor = enableHypervisor
     }
 }
 

@@ -68,10 +68,12 @@ extension NodeConfiguration {
 
         let fencing = try readFencing(try top.section("fencing"))
 
-        let migrationSection = try top.section("migration")
-        let migration = MigrationSettings(
-            targetSelector: try migrationSection.choice("target_selector", default: MigrationSettings().targetSelector))
-        migrationSection.finish()
+        let migration = try readMigration(try top.section("migration"))
+
+        let subsystemSection = try top.section("subsystem")
+        let subsystem = SubsystemSettings(
+            enableHypervisor: try subsystemSection.bool("enable_hypervisor", default: SubsystemSettings().enableHypervisor))
+        subsystemSection.finish()
 
         let logging = try readLogging(try top.section("logging"))
         let guestNetworking = try readGuestNetworking(try top.section("guest_networking"))
@@ -89,10 +91,12 @@ extension NodeConfiguration {
         metricsSection.finish()
 
         top.finish()
-        return NodeConfiguration(
+        let configuration = NodeConfiguration(
             node: node, cluster: cluster, zookeeper: zookeeper, paths: paths, timer: timer, fencing: fencing,
             migration: migration, logging: logging, guestNetworking: guestNetworking, metrics: metrics,
-            networks: networks)
+            networks: networks, subsystem: subsystem)
+        checkClusterDomain(configuration, top.warnings)
+        return configuration
     }
 
     private static func coordinators(_ section: YAMLSection) throws(ConfigurationError) -> [String] {

@@ -12,6 +12,11 @@ final class WarningCollector {
     }
 
     func consult(_ key: String) { consulted.insert(key) }
+
+    /// A problem that does not stop the daemon but that the operator should fix, under the key to fix.
+    func warn(_ key: String, _ problem: String) {
+        warnings.append(ConfigurationWarning(file: file, key: key, problem: problem))
+    }
 }
 
 /// One YAML mapping being read, remembering its dotted path and which keys were taken, so every error can name its

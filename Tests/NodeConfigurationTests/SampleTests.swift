@@ -3,9 +3,12 @@ import Yams
 @testable import NodeConfiguration
 
 @Suite struct SampleTests {
-    @Test func sampleParsesWithoutWarnings() throws {
+    /// The sample's networks are unset (they are examples), so it has no cluster domain for the default migration
+    /// templates; that warning, and no unknown key, is what it must produce.
+    @Test func sampleParsesWithOnlyTheClusterDomainWarning() throws {
         let loaded = try NodeConfiguration.parse(yaml: try sampleText(), file: "pvcnoded.yaml.sample", hostname: "hv2")
-        #expect(loaded.warnings == [])
+        #expect(loaded.warningsBesidesClusterDomain == [])
+        #expect(loaded.warnings.map(\.key) == [clusterDomainKey])
     }
 
     /// The sample promises its values are the defaults except the example cluster; holding it to the code's
@@ -34,6 +37,14 @@ import Yams
         #expect(config.fencing.failedFence == .none)
         #expect(config.fencing.ipmi == IPMISettings())
         #expect(config.migration.targetSelector == .mem)
+        #expect(config.migration.maxParallel == 4)
+        #expect(config.migration.maxRetries == 3)
+        #expect(config.migration.liveAttempts == 3)
+        #expect(config.migration.destinationURI == "qemu+tcp://{node}.{cluster_domain}/system")
+        #expect(config.migration.migrationURI == "tcp://{node}.{cluster_domain}")
+        #expect(config.migration.peers == [:])
+        #expect(config.subsystem.enableHypervisor)
+        #expect(config.clusterDomain == nil)
         #expect(config.logging.stdoutLogging)
         #expect(!config.logging.fileLogging)
         #expect(config.logging.consoleLogLines == 1000)
@@ -56,7 +67,15 @@ import Yams
               intervals: {fence_intervals: 0, suicide_interval: 3}
               actions: {successful_fence: migrate, failed_fence: None}
               ipmi: {hostname: "bmc{node_id}.lab", username: admin, password: secret}
-            migration: {target_selector: vcpus}
+            migration:
+              target_selector: vcpus
+              max_parallel: 2
+              max_retries: 5
+              live_attempts: 1
+              destination_uri: "qemu+ssh://root@{node}.{cluster_domain}/system"
+              migration_uri: "tcp://{node}-mig.{cluster_domain}:49152"
+              peers: {lab-node-1: {destination_uri: "qemu+tcp://127.0.0.1:16510/system"}}
+            subsystem: {enable_hypervisor: false}
             logging: {debug_logging: true, file_logging: true, stdout_logging: false, console_log_lines: 0}
             guest_networking: {bridge_device: br0, bridge_mtu: 9000, sriov_enable: true,
                                sriov_device: [{phy: ens1f0, mtu: 9000, vfcount: 7}]}
@@ -78,7 +97,12 @@ import Yams
         #expect(config.fencing.failedFence == .none)
         #expect(config.ipmiHostname == "bmc2.lab")
         #expect(config.fencing.ipmi.password == "secret")
-        #expect(config.migration.targetSelector == .vcpus)
+        #expect(config.migration == MigrationSettings(
+            targetSelector: .vcpus, maxParallel: 2, maxRetries: 5, liveAttempts: 1,
+            destinationURI: "qemu+ssh://root@{node}.{cluster_domain}/system",
+            migrationURI: "tcp://{node}-mig.{cluster_domain}:49152",
+            peers: ["lab-node-1": MigrationPeer(destinationURI: "qemu+tcp://127.0.0.1:16510/system")]))
+        #expect(!config.subsystem.enableHypervisor)
         #expect(config.logging.debugLogging && config.logging.fileLogging && !config.logging.stdoutLogging)
         #expect(config.logging.consoleLogLines == 0)
         #expect(config.guestNetworking == GuestNetworkingSettings(

@@ -11,14 +11,14 @@ import Testing
     func suicideIntervalEitherSpelling(key: String) throws {
         let loaded = try parse("fencing: {intervals: {\(key): 4}}\n")
         #expect(loaded.configuration.fencing.suicideIntervals == 4)
-        #expect(loaded.warnings.isEmpty)
+        #expect(loaded.warningsBesidesClusterDomain.isEmpty)
     }
 
     @Test(arguments: ["phy", "device"])
     func sriovDeviceEitherSpelling(key: String) throws {
         let loaded = try parse("guest_networking: {sriov_device: [{\(key): ens1f1, vfcount: 3}]}\n")
         #expect(loaded.configuration.guestNetworking.sriovDevices == [SRIOVDevice(phy: "ens1f1", vfCount: 3)])
-        #expect(loaded.warnings.isEmpty)
+        #expect(loaded.warningsBesidesClusterDomain.isEmpty)
     }
 
     @Test func bothSpellingsAgreeingIsAccepted() throws {

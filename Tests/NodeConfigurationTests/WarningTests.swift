@@ -13,7 +13,7 @@ import Testing
 
             """
         let loaded = try NodeConfiguration.parse(yaml: yaml, file: "pvcnoded.yaml", hostname: "hv1")
-        #expect(loaded.warnings.map(\.key) == [
+        #expect(loaded.warningsBesidesClusterDomain.map(\.key) == [
             "timer.keepalive_intervall", "guest_networking.sriov_device[0].colour", "api",
         ])
         #expect(loaded.warnings.first?.description == "pvcnoded.yaml: timer.keepalive_intervall: unknown key, ignored")
@@ -23,6 +23,7 @@ import Testing
 
     @Test func knownKeysProduceNoWarnings() throws {
         let loaded = try NodeConfiguration.parse(yaml: minimalYAML, file: "pvcnoded.yaml", hostname: "hv1")
-        #expect(loaded.warnings.isEmpty)
+        // The one warning a minimal file gets is about a missing setting, not a key (see MigrationTests).
+        #expect(loaded.warnings.map(\.key) == [clusterDomainKey])
     }
 }
