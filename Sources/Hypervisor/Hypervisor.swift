@@ -17,6 +17,9 @@ public protocol Hypervisor: Sendable {
     func state(_ uuid: String) async throws(HypervisorError) -> DomainState
     /// nil when no such domain exists.
     func info(_ uuid: String) async throws(HypervisorError) -> DomainInfo?
+    /// The live XML of a domain (with the ports libvirt chose, e.g. VNC's), nil when no such
+    /// domain exists.
+    func xmlDescription(_ uuid: String) async throws(HypervisorError) -> String?
     /// UUIDs of the domains that are running (not paused, not shut off).
     func runningDomains() async throws(HypervisorError) -> [String]
     /// nil when no such domain exists or it has no stats right now (not active, or busy with a

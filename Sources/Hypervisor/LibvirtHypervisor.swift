@@ -110,6 +110,18 @@ public actor LibvirtHypervisor: Hypervisor {
         }
     }
 
+    public func xmlDescription(_ uuid: String) async throws(HypervisorError) -> String? {
+        try await perform("virDomainGetXMLDesc", timeouts.query) { connection in
+            let result = LibvirtCall.withDomain(connection, uuid) { domain -> Result<String?, HypervisorError> in
+                guard let text = virDomainGetXMLDesc(domain, 0) else { return .failure(.last("virDomainGetXMLDesc")) }
+                defer { free(text) }
+                return .success(String(cString: text))
+            }
+            if case .failure(let error) = result, error.isNoSuchDomain { return .success(nil) }
+            return result
+        }
+    }
+
     public func runningDomains() async throws(HypervisorError) -> [String] {
         try await perform("virConnectListAllDomains", timeouts.query) { connection in
             var domains: UnsafeMutablePointer<virDomainPtr?>?

@@ -43,6 +43,8 @@ struct VMScenarioRunner: ScenarioRunner {
             case "requested": outcome = .requested
             case "destroyed": outcome = .destroyed
             case "migrated": outcome = .migrated
+            case "skipped": outcome = .skipped((command.options["reason"] ?? "changed").replacing("_", with: " "))
+            case "aborted": outcome = .aborted((command.options["reason"] ?? "error").replacing("_", with: " "))
             default: outcome = .failed((command.options["reason"] ?? "error").replacing("_", with: " "))
             }
             directives = current.onActionFinished(outcome, now: now)

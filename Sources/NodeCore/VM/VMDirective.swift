@@ -8,7 +8,10 @@ public enum VMDirective: Sendable, Equatable {
     case shutdownDomain
     /// Hard stop. Answer: `.destroyed` or `.failed`.
     case destroyDomain
-    /// Live migration to `target`, up to `attempts` tries. Answer: `.migrated` or `.failed`.
+    /// Live migration to `target`, up to `attempts` tries, under the VM's locks. Answer:
+    /// `.migrated`, `.failed` (libvirt could not move it), `.skipped` (the record no longer asks
+    /// for this migration once locked) or `.aborted` (it could not be attempted: no lock, no
+    /// destination).
     case migrateDomain(target: String, maxDowntime: Int?, attempts: Int)
     /// Write `/domains/U/state` (PVC rewrites even an unchanged state: watchers act on writes).
     case writeState(VMState)
@@ -30,4 +33,10 @@ public enum VMActionOutcome: Sendable, Equatable {
     case destroyed
     case migrated
     case failed(String)
+    /// The action was not started: what it was decided on changed meanwhile (the target moved,
+    /// or is this node). The table is consulted again on the record as it is now.
+    case skipped(String)
+    /// The migration could not even be attempted (its locks or its destination are missing):
+    /// the VM stays here, as PVC's abort leaves it, without a shutdown fallback.
+    case aborted(String)
 }

@@ -108,6 +108,12 @@ public struct VMLifecycle: Sendable, Equatable {
             action = nil
             local = .absent
             return [.note("migrated"), write(.start)]
+        case (.migrating(let target, _, _), .skipped(let reason)):
+            action = nil
+            return [.note("migration to \(target) not started: \(reason)")]
+        case (.migrating(let target, _, let lastNode), .aborted(let reason)):
+            action = nil
+            return [.note("migration to \(target) aborted: \(reason)")] + abort(lastNode: lastNode)
         case (.migrating(let target, let liveOnly, let lastNode), .failed(let reason)):
             action = nil
             if liveOnly {
