@@ -73,6 +73,7 @@ let package = Package(
         // its dependency graph imports Foundation (the footprint target is 20 MiB resident).
         .executableTarget(name: "pvcnoded", dependencies: [
             "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats", "HostNetwork",
+            "Hypervisor",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             // CoreMetrics, not Metrics, and no ArgumentParser: both pull in FoundationEssentials.
@@ -80,9 +81,12 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             "DedicatedThreads",
         ]),
+        // What PVC's API and CLI write for VMs and nodes (define, start, migrate, flush, ...), with
+        // their preconditions and waits: pvcctl, the cluster tests and pvc-bench drive nodes with it.
+        .target(name: "ClusterClient", dependencies: ["Coordination", "ClusterSchema", "NodeCore"]),
         // The operator's CLI: writes the intent keys PVC's API writes, reads the cluster's state.
         .executableTarget(name: "pvcctl", dependencies: [
-            "ZooKeeper", "Coordination", "ClusterSchema",
+            "ZooKeeper", "Coordination", "ClusterSchema", "ClusterClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -91,7 +95,7 @@ let package = Package(
         .target(name: "LocalServices"),
 
         .executableTarget(name: "pvc-bench", dependencies: [
-            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads",
+            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads", "ClusterClient", "ClusterSchema", "VMCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -115,7 +119,16 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "ZooKeeper", "Coordination", "LocalServices"]),
         .testTarget(name: "ContractTests", dependencies: ["Coordination", "ZooKeeper", "LocalServices"]),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper", "Coordination", "LocalServices"]),
-        .testTarget(name: "PvcctlTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices"]),
+        .testTarget(name: "PvcctlTests", dependencies: ["ZooKeeper", "Coordination", "ClusterSchema", "LocalServices", "ClusterClient"]),
+        // Three real pvcnoded with three real libvirtds and small TCG guests, for the VM tests
+        // and pvc-bench's migration and flush figures.
+        .target(name: "VMCluster", dependencies: [
+            "TestSupport", "ZooKeeper", "Coordination", "ClusterSchema", "LocalServices", "ClusterClient", "Hypervisor",
+        ]),
+        .testTarget(name: "VMClusterTests", dependencies: [
+            "VMCluster", "TestSupport", "ZooKeeper", "Coordination", "ClusterSchema", "LocalServices", "ClusterClient",
+            "Hypervisor",
+        ]),
         .testTarget(name: "CBindingsTests", dependencies: ["CLibvirt", "CRados", "CRBD", "CZooKeeper"]),
     ]
 )

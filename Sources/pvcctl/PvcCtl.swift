@@ -6,7 +6,7 @@ struct PvcCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pvcctl",
         abstract: "Drive a PVC cluster through its ZooKeeper tree.",
-        subcommands: [ClusterCommand.self, NodeCommand.self]
+        subcommands: [ClusterCommand.self, NodeCommand.self, VMCommand.self]
     )
 }
 
@@ -21,7 +21,7 @@ struct ClusterCommand: AsyncParsableCommand {
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "The cluster's nodes: list, info, and the coordinators' primary/secondary roles.",
-        subcommands: [NodeList.self, NodeInfo.self, NodePrimary.self, NodeSecondary.self]
+        abstract: "The cluster's nodes: list, info, flush/ready, and the coordinators' primary/secondary roles.",
+        subcommands: [NodeList.self, NodeInfo.self, NodePrimary.self, NodeSecondary.self, NodeFlush.self, NodeReady.self]
     )
 }
