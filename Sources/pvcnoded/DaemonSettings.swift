@@ -1,4 +1,5 @@
 import HostNetwork
+import Hypervisor
 import NodeConfiguration
 import NodeCore
 import ZooKeeper
@@ -29,6 +30,8 @@ struct DaemonSettings: Sendable {
     var primaryTimings: PrimaryTimings
     /// `/config/migration_target_selector`, kept current by the primary.
     var migrationTargetSelector: String
+    /// The VM runtime's settings; nil when this node runs no VMs.
+    var vm: VMRuntimeSettings?
     /// How long a shutting-down primary may take to hand over before the daemon stops anyway:
     /// a successor's name, two bounded steps and the writes around them.
     var primaryShutdownTimeout: Duration {
@@ -63,6 +66,7 @@ struct DaemonSettings: Sendable {
         timings.suspendedBound = Int(zookeeper.sessionTimeout.components.seconds * 500)
         primaryTimings = timings
         migrationTargetSelector = configuration.migration.targetSelector.rawValue
+        vm = Self.vmSettings(configuration)
         for (name, network) in configuration.networks {
             // The configuration validated both already; a failure here would be a bug, and the
             // node then simply moves no address for that network (logged at start).
@@ -72,5 +76,24 @@ struct DaemonSettings: Sendable {
             else { continue }
             floatingAddresses[floating] = address
         }
+    }
+
+    static func vmSettings(_ configuration: NodeConfiguration) -> VMRuntimeSettings? {
+        guard configuration.subsystem.enableHypervisor else { return nil }
+        // The configuration checked both templates already; the defaults are valid.
+        guard let destination = try? URITemplate(configuration.migration.destinationURI),
+              let migration = try? URITemplate(configuration.migration.migrationURI)
+        else { return nil }
+        var peers: [String: VMRuntimeSettings.MigrationPeerURIs] = [:]
+        for (name, peer) in configuration.migration.peers {
+            peers[name] = VMRuntimeSettings.MigrationPeerURIs(destination: peer.destinationURI, migration: peer.migrationURI)
+        }
+        return VMRuntimeSettings(
+            libvirtURI: configuration.node.libvirtURI, shutdownTimeout: configuration.timer.vmShutdownTimeout,
+            liveAttempts: configuration.migration.liveAttempts, destinationURI: destination, migrationURI: migration,
+            peers: peers, clusterDomain: configuration.clusterDomain,
+            consoleLogDirectory: configuration.paths.consoleLogDirectory,
+            consoleLogLines: configuration.logging.consoleLogLines,
+            maxParallel: configuration.migration.maxParallel, maxRetries: configuration.migration.maxRetries)
     }
 }

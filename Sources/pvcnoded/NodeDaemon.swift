@@ -2,6 +2,7 @@ import ClusterSchema
 import Coordination
 import HostNetwork
 import HostStats
+import Hypervisor
 import Logging
 import NodeCore
 import ServiceLifecycle
@@ -27,6 +28,11 @@ struct NodeDaemon: Service {
     var nodeLog: NodeLogTail?
     /// `/config/maintenance` as last read, for the cores that heed it.
     let maintenance = MaintenanceWatch()
+    /// This node's libvirt; nil when it runs no VMs. One connection for the daemon's life: VMs
+    /// outlive ZooKeeper sessions.
+    var hypervisor: LibvirtHypervisor?
+    /// The VM cores' clock.
+    let time = MonotonicTime()
 
     func run() async throws {
         let catalog = try SchemaCatalog.bundled()
@@ -173,6 +179,12 @@ struct NodeDaemon: Service {
             network: settings.floatingAddresses.isEmpty ? nil : IPRoute2Network(logger: logger),
             addresses: settings.floatingAddresses, timings: settings.primaryTimings, logger: logger)
         let roleRun = Task { await role.run(sessionStates: store.sessionStates()) }
+        let fleet = try vmFleet(store: store, schema: schema)
+        let fleetRun = Task { await fleet?.run() }
+        defer { fleetRun.cancel() }
+        let domainStateRun = Task { await domainStateWatch(store: store, schema: schema)?.run() }
+        defer { domainStateRun.cancel() }
+        var vmFigures = VMFigures()
         defer { roleRun.cancel() }
         let roleFinishTimeout = Duration.seconds(5)
         let maintenanceWatch = Task { [store, logger, metrics, maintenance] in
@@ -216,7 +228,10 @@ struct NodeDaemon: Service {
             // A late keepalive must not make the next ones late as well.
             if next < clock.now { next = clock.now.advanced(by: settings.keepaliveInterval) }
             let wasRunning = lifecycle.phase == .running
-            let figures = stats(&outages)
+            if let fleet, let figures = await fleet.keepaliveFigures(timeout: settings.keepaliveInterval / 4) {
+                vmFigures = figures
+            }
+            let figures = stats(&outages, vm: vmFigures)
             await perform(lifecycle.onKeepaliveTick(figures, now: Self.now()),
                           on: store, lifecycle: &lifecycle, outages: &outages,
                           keepaliveExtras: role.dutiesActive ? primaryKeepaliveWrites(primaryPaths) : [])
@@ -243,7 +258,9 @@ struct NodeDaemon: Service {
             var quiet = OutageLog(logger: Logger(label: "pvcnoded.quiet", factory: { SwiftLogNoOpLogHandler($0) }))
             await publisher.publishOnce(&quiet)
         }
-        await perform(lifecycle.onShutdownRequested(stats(&outages), now: Self.now()),
+        fleetRun.cancel()
+        domainStateRun.cancel()
+        await perform(lifecycle.onShutdownRequested(stats(&outages, vm: vmFigures), now: Self.now()),
                           on: store, lifecycle: &lifecycle, outages: &outages)
         await role.finish(timeout: roleFinishTimeout, running: roleRun)
         logger.notice("stopped", metadata: ["state": "\(lifecycle.committedState?.rawValue ?? "none")"])
@@ -318,15 +335,37 @@ struct NodeDaemon: Service {
         return writes
     }
 
-    private func stats(_ outages: inout OutageLog) -> KeepaliveStats {
+    private func stats(_ outages: inout OutageLog, vm: VMFigures = VMFigures()) -> KeepaliveStats {
+        var stats: KeepaliveStats
         do {
-            let stats = try HostFacts.keepaliveStats(HostStats())
+            stats = try HostFacts.keepaliveStats(HostStats())
             outages.succeeded("host statistics")
-            return stats
         } catch {
             outages.failed("host statistics", "\(error)")
-            return KeepaliveStats()
+            stats = KeepaliveStats()
         }
+        stats.memAllocatedMiB = vm.memAllocatedMiB
+        stats.memProvisionedMiB = vm.memProvisionedMiB
+        stats.vcpuAllocated = vm.vcpuAllocated
+        stats.domainsCount = vm.runningDomains.count
+        stats.runningDomains = vm.runningDomains
+        return stats
+    }
+
+    private func domainStateWatch(store: ZooKeeperClient, schema: SchemaVersion) -> DomainStateWatch? {
+        guard hypervisor != nil, let vm = settings.vm else { return nil }
+        var flushLogger = logger
+        flushLogger[metadataKey: "subsystem"] = "flush"
+        return DomainStateWatch(node: settings.name, store: store, schema: schema, settings: vm, time: time,
+                                logger: flushLogger)
+    }
+
+    private func vmFleet(store: ZooKeeperClient, schema: SchemaVersion) throws -> VMFleet? {
+        guard let hypervisor, let vm = settings.vm else { return nil }
+        var vmLogger = logger
+        vmLogger[metadataKey: "subsystem"] = "vm"
+        return try VMFleet(node: settings.name, store: store, hypervisor: hypervisor, schema: schema,
+                           settings: vm, time: time, logger: vmLogger)
     }
 
     private static func now() -> Int {

@@ -1,3 +1,4 @@
+import Hypervisor
 import Logging
 import NodeConfiguration
 import ServiceLifecycle
@@ -66,7 +67,19 @@ enum PVCNoded {
         var zookeeper = settings
         zookeeper.zookeeper.logger = logger
         let metrics = NodeMetrics()
-        let daemon = NodeDaemon(settings: zookeeper, logger: logger, metrics: metrics, nodeLog: nodeLog)
+        var daemon = NodeDaemon(settings: zookeeper, logger: logger, metrics: metrics, nodeLog: nodeLog)
+        if let vm = settings.vm {
+            let hypervisor = LibvirtHypervisor(uri: vm.libvirtURI, timeouts: vm.callTimeouts, logger: logger)
+            do {
+                try await hypervisor.connect()
+                logger.info("connected to libvirt", metadata: ["uri": "\(vm.libvirtURI)"])
+            } catch {
+                // Not fatal: each call reconnects, and the node still keeps its keepalive.
+                logger.error("cannot connect to libvirt yet; VM actions will retry", metadata: [
+                    "uri": "\(vm.libvirtURI)", "error": "\(error)"])
+            }
+            daemon.hypervisor = hypervisor
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let address = settings.metricsAddress {
             // First in the group, so shut down last: a scrape during shutdown still sees the states.

@@ -1,0 +1,79 @@
+import ClusterSchema
+import Coordination
+import Logging
+import NodeCore
+
+/// Follows this node's `domainstate`: `flush` starts a flush, `unflush` a ready; any new value
+/// cancels the run in progress first and waits for it to stop (it stops between two events, so
+/// the wait is short and bounded by one ZooKeeper call). A value found at start (a daemon that
+/// stopped mid-flush) is acted on as if just written.
+struct DomainStateWatch: Sendable {
+    var node: String
+    var store: any CoordinationStore
+    var schema: SchemaVersion
+    var settings: VMRuntimeSettings
+    var time: MonotonicTime
+    var logger: Logger
+
+    func run() async {
+        let path: String
+        do {
+            path = try NodePaths(schema: schema, node: node).domainState
+        } catch {
+            logger.error("cannot follow the node's domain state", metadata: ["error": "\(error)"])
+            return
+        }
+        var running: Task<Void, Never>?
+        var last: String?
+        for await value in store.watchData(path) {
+            let text = value.map { String(decoding: $0.data, as: UTF8.self) }
+            guard text != last else { continue }
+            last = text
+            if let running {
+                running.cancel()
+                await running.value
+            }
+            running = nil
+            switch text.flatMap(NodeDomainState.init(rawValue:)) {
+            case .flush?:
+                running = Task { await flush() }
+            case .unflush?:
+                running = Task { await ready() }
+            default:
+                break
+            }
+        }
+        running?.cancel()
+        await running?.value
+    }
+
+    private var flushSettings: FlushSettings {
+        // One attempt may need the whole offline fallback: a shutdown running into its timeout,
+        // then a cold start; plus the live attempts before it.
+        let migration = settings.callTimeouts.migrate.wholeMilliseconds
+        return FlushSettings(maxParallel: settings.maxParallel, maxRetries: settings.maxRetries,
+                             attemptDeadline: settings.shutdownTimeout.wholeMilliseconds + migration + 30_000)
+    }
+
+    private var runner: DomainStateRun<NodeFlush> {
+        DomainStateRun(node: node, store: store, schema: schema, time: time, logger: logger)
+    }
+
+    private func flush() async {
+        let node = node
+        let settings = flushSettings
+        await runner.run { vms in
+            // The VMs this node runs or is still stopping: PVC's running list, from the records.
+            NodeFlush(node: node, settings: settings, vms: vms.filter { vm in
+                vm.node == node && [VMState.start, .restart, .shutdown].contains(vm.state)
+            })
+        }
+    }
+
+    private func ready() async {
+        let node = node
+        let settings = flushSettings
+        let runner = DomainStateRun<NodeReady>(node: node, store: store, schema: schema, time: time, logger: logger)
+        await runner.run { vms in NodeReady(node: node, settings: settings, vms: vms) }
+    }
+}

@@ -1,0 +1,183 @@
+import ClusterSchema
+import Coordination
+import Hypervisor
+import Logging
+import NodeCore
+import Synchronization
+
+/// Every VM of the cluster as this node sees it: one `VMInstance` per child of `/domains` (PVC
+/// keeps one per VM on every node, as any node may be asked to run or receive it), libvirt's
+/// lifecycle events routed to their VM, and the keepalive's figures of what runs here.
+final class VMFleet: Sendable {
+    private let node: String
+    private let store: any CoordinationStore
+    private let hypervisor: any Hypervisor
+    private let schema: SchemaVersion
+    private let domainsPath: String
+    private let settings: VMRuntimeSettings
+    private let time: MonotonicTime
+    private let logger: Logger
+    private let instances = Mutex<[String: VMInstance]>([:])
+    private let published = Mutex(PublishedValues())
+    private let publishing = Mutex<Task<Void, Never>?>(nil)
+
+    /// Values last written per VM, so `stats` and `consolelog` are written only when changed.
+    struct PublishedValues {
+        var stats: [String: String] = [:]
+        var console: [String: ConsoleLogTail.Snapshot] = [:]
+    }
+
+    init(node: String, store: any CoordinationStore, hypervisor: any Hypervisor, schema: SchemaVersion,
+         settings: VMRuntimeSettings, time: MonotonicTime, logger: Logger) throws {
+        self.node = node
+        self.store = store
+        self.hypervisor = hypervisor
+        self.schema = schema
+        domainsPath = try schema.path("base.domain")
+        self.settings = settings
+        self.time = time
+        self.logger = logger
+    }
+
+    /// Runs until cancelled: follows `/domains` and libvirt's events.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.routeLibvirtEvents() }
+            var running: [String: Task<Void, Never>] = [:]
+            for await children in store.watchChildren(domainsPath) {
+                if Task.isCancelled { break }
+                // A missing `/domains` (a cluster being initialised) has no VMs.
+                let uuids = Set((children ?? []).filter { !$0.contains("__lock__") && !$0.contains("__rlock__") })
+                for (uuid, task) in running where !uuids.contains(uuid) {
+                    task.cancel()
+                    instances.withLock { $0[uuid] }?.stop()
+                    instances.withLock { _ = $0.removeValue(forKey: uuid) }
+                    running[uuid] = nil
+                    logger.info("VM record removed; no longer followed", metadata: ["vm": "\(uuid)"])
+                }
+                for uuid in uuids where running[uuid] == nil {
+                    guard let instance = makeInstance(uuid) else { continue }
+                    instances.withLock { $0[uuid] = instance }
+                    running[uuid] = Task { await instance.run() }
+                }
+            }
+            for (uuid, task) in running {
+                task.cancel()
+                instances.withLock { $0[uuid] }?.stop()
+            }
+            instances.withLock { $0.removeAll() }
+            group.cancelAll()
+        }
+        publishing.withLock { $0 }?.cancel()
+    }
+
+    private func makeInstance(_ uuid: String) -> VMInstance? {
+        do {
+            let paths = try VMPaths(schema: schema, uuid: uuid)
+            return VMInstance(uuid: uuid, node: node, store: store, hypervisor: hypervisor, paths: paths,
+                              settings: settings, time: time, logger: logger)
+        } catch {
+            logger.error("cannot follow VM: its keys do not resolve", metadata: ["vm": "\(uuid)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func routeLibvirtEvents() async {
+        for await event in hypervisor.lifecycleEvents() {
+            if Task.isCancelled { return }
+            instances.withLock { $0[event.uuid.lowercased()] }?.post(.libvirtChanged)
+        }
+    }
+
+    /// Every followed VM's record as last read.
+    var views: [String: VMView] {
+        instances.withLock { $0 }.mapValues(\.current)
+    }
+
+    // MARK: Keepalive
+
+    /// The hypervisor figures of one keepalive, read from libvirt within `timeout`; nil when
+    /// libvirt did not answer (the keepalive keeps its previous figures rather than reporting an
+    /// empty node). The stats and console logs are published beside the keepalive, never in its way.
+    func keepaliveFigures(timeout: Duration) async -> VMFigures? {
+        let hypervisor = hypervisor
+        let outcome = await boundedCall(timeout) { try await hypervisor.allStats() }
+        let all: [DomainStats]
+        switch outcome {
+        case .success(let stats)?:
+            all = stats
+        case .failure(let error)?:
+            logger.warning("could not read the domains from libvirt", metadata: ["error": "\(error)"])
+            return nil
+        case nil:
+            logger.warning("libvirt did not list the domains within \(timeout)")
+            return nil
+        }
+        let instances = instances.withLock { $0 }
+        var figures = VMFigures()
+        var runningHere: [DomainStats] = []
+        for stats in all where VMInstance.local(stats.state) == .running {
+            // Domains libvirt runs that the cluster does not know are not PVC's (quirk 6): they
+            // are neither reported nor counted.
+            guard instances[stats.uuid] != nil else { continue }
+            runningHere.append(stats)
+            let memory = Int((stats.balloonCurrentKiB ?? 0) / 1024)
+            figures.runningDomains.append(stats.uuid)
+            figures.memAllocatedMiB += memory
+            figures.memProvisionedMiB += memory
+            figures.vcpuAllocated += stats.vcpuCurrent ?? 0
+        }
+        let running = Set(figures.runningDomains)
+        for (uuid, instance) in instances {
+            instance.post(.reconcile(running: running.contains(uuid)))
+            let view = instance.current
+            if !running.contains(uuid) && view.node == node { figures.memProvisionedMiB += view.definedMemoryMiB }
+        }
+        publishInBackground(runningHere, views: instances.mapValues(\.current))
+        return figures
+    }
+
+    /// Writes `stats` and `consolelog` of the VMs running here, each only when changed. One round
+    /// at a time: a round still writing when the next keepalive comes is not doubled.
+    private func publishInBackground(_ stats: [DomainStats], views: [String: VMView]) {
+        publishing.withLock { task in
+            guard task == nil else { return }
+            // The round clears the slot when it ends, under this same lock: it cannot clear it
+            // before it is set here.
+            task = Task { await self.publish(stats, views: views) }
+        }
+    }
+
+    private func publish(_ stats: [DomainStats], views: [String: VMView]) async {
+        defer { publishing.withLock { $0 = nil } }
+        for domain in stats {
+            guard let paths = try? VMPaths(schema: schema, uuid: domain.uuid) else { continue }
+            let json = StatsDocument.json(domain)
+            if published.withLock({ $0.stats[domain.uuid] }) != json {
+                if (try? await store.set(paths.stats, data: Array(json.utf8))) != nil {
+                    published.withLock { $0.stats[domain.uuid] = json }
+                }
+            }
+            guard let name = views[domain.uuid]?.name, !name.isEmpty else { continue }
+            let tail = ConsoleLogTail(directory: settings.consoleLogDirectory, name: name, lines: settings.consoleLogLines)
+            let previous = published.withLock { $0.console[domain.uuid] }
+            guard let snapshot = tail.read(unless: previous) else { continue }
+            if (try? await store.set(paths.consoleLog, data: Array(snapshot.text.utf8))) != nil {
+                published.withLock { $0.console[domain.uuid] = snapshot }
+            }
+        }
+        let running = Set(stats.map(\.uuid))
+        published.withLock { values in
+            values.stats = values.stats.filter { running.contains($0.key) }
+            values.console = values.console.filter { running.contains($0.key) }
+        }
+    }
+}
+
+/// The keepalive's hypervisor figures (pvc-node-daemon.md §4.2).
+struct VMFigures: Sendable, Equatable {
+    var runningDomains: [String] = []
+    var memAllocatedMiB = 0
+    var memProvisionedMiB = 0
+    var vcpuAllocated = 0
+}
