@@ -90,12 +90,21 @@ struct MigrationTests {
             try await Self.expectSettled(cluster, uuid, on: "hv1", lastNode: "")
             let hv3 = try #require(cluster.libvirtds["hv3"])
             try await hv3.stop()
-            _ = try await cluster.client.migrate(uuid, target: "hv3", live: true, wait: true, timeout: .seconds(120))
+            // The client's wait reports the abort as an error, naming where the VM stayed.
+            let error = await #expect(throws: ClusterClientError.self) {
+                _ = try await cluster.client.migrate(uuid, target: "hv3", live: true, wait: true, timeout: .seconds(120))
+            }
+            guard case .migrationAborted(_, let node, let target)? = error else {
+                Issue.record("expected the abort, got \(String(describing: error))")
+                return
+            }
+            #expect(node == "hv1" && target == "hv3")
             // The abort: `start` here, node back to hv1, lastnode as before the migration.
             try await Self.expectSettled(cluster, uuid, on: "hv1", lastNode: "")
             for path in ["state", "node", "migrate_sync_lock"] {
-                let locks = try await cluster.session.children("/domains/\(uuid)/\(path)")
-                #expect(locks.isEmpty, "a lock left on \(path): \(locks)")
+                #expect(try await cluster.eventually(timeout: .seconds(10)) {
+                    try await cluster.session.children("/domains/\(uuid)/\(path)").isEmpty
+                }, "a lock left on \(path)")
             }
         }
     }

@@ -167,13 +167,18 @@ public struct VMLifecycle: Sendable, Equatable {
         switch state {
         case .migrate, .migrateLive:
             guard !record.node.isEmpty else {
-                return [.note("migration without a target node")] + abort(lastNode: record.lastNode)
+                return [.note("migration without a target node")]
+                    + abort(lastNode: record.lastNode == node ? "" : record.lastNode)
             }
             let liveOnly = state == .migrateLive || record.migrationMethod == "live"
             if record.migrationMethod == "shutdown" && !liveOnly {
                 return shutDown(then: .handOver, now: now)
             }
-            action = .migrating(target: record.node, liveOnly: liveOnly, lastNode: record.lastNode)
+            // What an abort restores: the client wrote `lastnode` = this node with the migration,
+            // and a VM running here is never "temporarily away from here" (PVC's abort kept that
+            // value, which sent a later unmigrate to the node the VM was on).
+            let restored = record.lastNode == node ? "" : record.lastNode
+            action = .migrating(target: record.node, liveOnly: liveOnly, lastNode: restored)
             return [.migrateDomain(target: record.node, maxDowntime: record.maxDowntime, attempts: liveAttempts)]
         case .shutdown:
             return shutDown(then: .writeStop, now: now)

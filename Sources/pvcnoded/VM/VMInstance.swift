@@ -63,16 +63,13 @@ actor VMInstance {
     }
 
     /// Runs the queue until cancelled. libvirt is read before the record, so a VM already
-    /// running here (a daemon restart) is never started a second time.
+    /// running here (a daemon restart) is never started a second time; the record is read on the
+    /// watch's first value, so a write made while the queue was starting is not missed.
     func run() async {
         await readName()
         await handleLibvirtChanged()
-        await handleRecordChanged()
         let watch = Task { [store, paths, continuation] in
-            var first = true
             for await _ in store.watchData(paths.state) {
-                // The first value is the one just read.
-                if first { first = false; continue }
                 continuation.yield(.recordChanged)
             }
         }
