@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A local demo cluster: one ZooKeeper and three pvcnoded nodes (hv1, hv2, hv3) on this machine,
-# each with its own name, config and directories under DIR.
+# each with its own name, config, directories and root libvirtd under DIR (libvirt.sh).
 #
 #   scripts/demo.sh start [DIR]   install what is missing, build, start everything, wait until every
-#                                 node is in `run`, print `pvcctl node list`
-#   scripts/demo.sh stop [DIR]    stop every process start recorded (by PID), and ZooKeeper
+#                                 node is in `run`, make the nodes ready, start a small demo VM
+#                                 on hv1, print `pvcctl node list` and `pvcctl vm list`
+#   scripts/demo.sh stop [DIR]    stop every process start recorded (by PID), the libvirtds (and
+#                                 their guests), and ZooKeeper
 #
 # DIR defaults to /tmp/pvc-demo. Every wait is bounded; a failure prints the node's log tail.
 set -euo pipefail
@@ -63,8 +65,18 @@ demo_running() {
     [[ -f $dir/zk/layout ]] && bash scripts/zookeeper.sh status "$dir/zk" 2>/dev/null | grep -qv ' down$'
 }
 
+stop_libvirtds() {
+    local node
+    for node in "${nodes[@]}"; do
+        if [[ -d $dir/$node/libvirt ]]; then
+            bash scripts/libvirt.sh stop "$dir/$node/libvirt" || true
+        fi
+    done
+}
+
 cmd_stop() {
     stop_nodes
+    stop_libvirtds
     if [[ -d $dir/zk ]]; then
         bash scripts/zookeeper.sh stop "$dir/zk"
     fi
@@ -88,12 +100,24 @@ cmd_start() {
     echo "demo: ZooKeeper serving at $connect"
     "$bin/pvcctl" cluster init --zk "$connect"
 
-    local node
+    # One libvirtd per node (its own sockets, TCP port and host UUID), so VMs can live-migrate
+    # between the demo's nodes on this one machine.
+    local node peers=""
+    declare -A libvirt_uri
+    for node in "${nodes[@]}"; do
+        libvirt_uri[$node]=$(bash scripts/libvirt.sh start "$dir/$node/libvirt" "$node")
+        peers+="    $node:
+      destination_uri: \"$(sed -n 's/^tcp_uri=//p' "$dir/$node/libvirt/layout")\"
+      migration_uri: \"tcp://127.0.0.1\"
+"
+    done
+
     for node in "${nodes[@]}"; do
         mkdir -p "$dir/$node/run" "$dir/$node/log"
         cat >"$dir/$node/pvcnoded.yaml" <<YAML
 node:
   name: $node
+  libvirt_uri: "${libvirt_uri[$node]}"
 cluster:
   name: demo
   coordinator_nodes: [hv1, hv2, hv3]
@@ -105,6 +129,11 @@ path:
   system_log_directory: "$dir/$node/log"
 timer:
   keepalive_interval: 2
+  # The demo's guests have no OS and ignore ACPI: a shutdown ends in a destroy after this.
+  vm_shutdown_timeout: 5
+migration:
+  peers:
+$peers
 logging:
   # The demo's stderr goes to a file, not to the journal, which would date the lines itself.
   log_dates: true
@@ -140,8 +169,30 @@ YAML
         fi
         sleep 0.2
     done
+    # New nodes register `flushed`: make them ready, as an operator does, then run a VM.
+    for node in "${nodes[@]}"; do
+        "$bin/pvcctl" node ready "$node" --wait --timeout 60 --zk "$connect"
+    done
+    local uuid
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    cat >"$dir/demo1.xml" <<XML
+<domain type='qemu'>
+  <name>demo1</name>
+  <uuid>$uuid</uuid>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><serial type='pty'/></devices>
+</domain>
+XML
+    if ! "$bin/pvcctl" vm info demo1 --zk "$connect" >/dev/null 2>&1; then
+        "$bin/pvcctl" vm define "$dir/demo1.xml" --node hv1 --zk "$connect"
+    fi
+    "$bin/pvcctl" vm start demo1 --zk "$connect"
     "$bin/pvcctl" node list --zk "$connect"
-    echo "demo: running in $dir; stop it with: scripts/demo.sh stop $dir"
+    "$bin/pvcctl" vm list --zk "$connect"
+    echo "demo: running in $dir; try: $bin/pvcctl vm migrate demo1 --target hv2 --wait --zk $connect"
+    echo "demo: stop it with: scripts/demo.sh stop $dir"
 }
 
 case "$command" in

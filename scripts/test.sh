@@ -17,4 +17,4 @@ bash scripts/install-deps.sh
 swift build --build-tests
 # A hang is a failure, not a stuck CI: every test has its own time limit, but a deadlock below the
 # test library (in the runtime or a C library) would outlive it.
-timeout --kill-after=30s 25m swift test --skip-build --disable-xctest "$@"
+timeout --kill-after=30s 30m swift test --skip-build --disable-xctest "$@"

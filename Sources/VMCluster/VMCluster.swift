@@ -59,6 +59,11 @@ public final class VMCluster: Sendable {
     public static func with<T>(_ options: Options = Options(),
                                _ body: (VMCluster) async throws -> T) async throws -> T {
         try LibvirtDaemon.requireRoot()
+        // One cluster at a time per process: three libvirtds, their guests and three daemons
+        // already fill two cores; suites running side by side would measure the machine's load,
+        // not the daemons.
+        await ClusterTurn.shared.take()
+        defer { Task { await ClusterTurn.shared.give() } }
         let hosts = try await SharedTestZooKeeper.connectString()
         let chroot = "/vmcluster-\(UUID().uuidString.prefix(8).lowercased())"
         let root = try await ZooKeeperClient.connect(configuration(hosts: hosts, chroot: nil))
@@ -250,5 +255,28 @@ public final class VMCluster: Sendable {
 
     public func logTails(_ lines: Int = 40) -> String {
         fleet.logTails(lines)
+    }
+}
+
+/// A process-wide turn for `VMCluster.with`: FIFO, so no suite waits for ever.
+actor ClusterTurn {
+    static let shared = ClusterTurn()
+    private var taken = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func take() async {
+        guard taken else {
+            taken = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func give() {
+        if waiting.isEmpty {
+            taken = false
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }

@@ -6,7 +6,7 @@ import VMCluster
 /// Flush and ready with real migrations: eight VMs leave a node in parallel and come back; a
 /// flush cancelled by a ready ends cleanly; a VM that cannot leave ends the flush in
 /// `flush-failed`, named in its `failedreason`.
-@Suite(.serialized, .timeLimit(.minutes(15)))
+@Suite(.serialized, .timeLimit(.minutes(25)))
 struct FlushTests {
     @Test func flushOfEightAndReadyBringsThemHome() async throws {
         try await VMCluster.with { cluster in

@@ -6,7 +6,7 @@ import VMCluster
 
 /// 200 migrations back to back, live, default and shutdown mixed, each waited for as PVC's
 /// client waits: none may end stuck in a migration state, on two hosts, or on no host.
-@Suite(.serialized, .timeLimit(.minutes(20)))
+@Suite(.serialized, .timeLimit(.minutes(25)))
 struct LoopedMigrationTests {
     @Test func twoHundredMigrationsEndWithNothingStuck() async throws {
         var options = VMCluster.Options()

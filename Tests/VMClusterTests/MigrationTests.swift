@@ -10,7 +10,7 @@ import Glibc
 /// Live, default and shutdown migrations between real libvirtds, driven as PVC's client drives
 /// them, with what the client's `--wait` waits for; and the failure cases: a target that cannot
 /// receive, a target daemon killed midway.
-@Suite(.serialized, .timeLimit(.minutes(15)))
+@Suite(.serialized, .timeLimit(.minutes(25)))
 struct MigrationTests {
     /// The VM runs on `node` only, and the keys agree: state, node, and the node's running list
     /// once its next keepalive has been written.

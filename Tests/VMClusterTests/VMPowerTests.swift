@@ -5,7 +5,7 @@ import VMCluster
 
 /// Start, stop, shutdown and restart of real TCG guests through three real daemons, written as
 /// PVC's client writes them; each asserts where libvirt really runs the guest and what the keys say.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(25)))
 struct VMPowerTests {
     @Test func startStopShutdownRestart() async throws {
         try await VMCluster.with { cluster in

@@ -20,6 +20,9 @@ final class VMFleet: Sendable {
     private let instances = Mutex<[String: VMInstance]>([:])
     private let published = Mutex(PublishedValues())
     private let publishing = Mutex<Task<Void, Never>?>(nil)
+    /// A libvirt that stays unreachable is reported when it starts and when it ends, not at
+    /// every keepalive.
+    private let outages: Mutex<OutageLog>
 
     /// Values last written per VM, so `stats` and `consolelog` are written only when changed.
     struct PublishedValues {
@@ -37,6 +40,7 @@ final class VMFleet: Sendable {
         self.settings = settings
         self.time = time
         self.logger = logger
+        outages = Mutex(OutageLog(logger: logger))
     }
 
     /// Runs until cancelled: follows `/domains` and libvirt's events.
@@ -106,11 +110,12 @@ final class VMFleet: Sendable {
         switch outcome {
         case .success(let stats)?:
             all = stats
+            outages.withLock { $0.succeeded("reading the domains from libvirt") }
         case .failure(let error)?:
-            logger.warning("could not read the domains from libvirt", metadata: ["error": "\(error)"])
+            outages.withLock { $0.failed("reading the domains from libvirt", "\(error)") }
             return nil
         case nil:
-            logger.warning("libvirt did not list the domains within \(timeout)")
+            outages.withLock { $0.failed("reading the domains from libvirt", "no answer within \(timeout)") }
             return nil
         }
         let instances = instances.withLock { $0 }
