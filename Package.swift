@@ -73,7 +73,7 @@ let package = Package(
         // its dependency graph imports Foundation (the footprint target is 20 MiB resident).
         .executableTarget(name: "pvcnoded", dependencies: [
             "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats", "HostNetwork",
-            "Hypervisor",
+            "Hypervisor", "ClusterReads",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             // CoreMetrics, not Metrics, and no ArgumentParser: both pull in FoundationEssentials.
@@ -83,7 +83,10 @@ let package = Package(
         ]),
         // What PVC's API and CLI write for VMs and nodes (define, start, migrate, flush, ...), with
         // their preconditions and waits: pvcctl, the cluster tests and pvc-bench drive nodes with it.
-        .target(name: "ClusterClient", dependencies: ["Coordination", "ClusterSchema", "NodeCore"]),
+        .target(name: "ClusterClient", dependencies: ["Coordination", "ClusterSchema", "NodeCore", "ClusterReads"]),
+        // Reads of the cluster's state that the daemon and the client share (no Foundation: the
+        // daemon links it).
+        .target(name: "ClusterReads", dependencies: ["Coordination", "ClusterSchema", "NodeCore"]),
         // The operator's CLI: writes the intent keys PVC's API writes, reads the cluster's state.
         .executableTarget(name: "pvcctl", dependencies: [
             "ZooKeeper", "Coordination", "ClusterSchema", "ClusterClient",

@@ -38,7 +38,7 @@ extension ClusterClient {
                                    waitedMessage: String) async throws -> NodeDomainStateResult {
         try await requireNode(node)
         let statePath = try path("node.state.domain", node)
-        if try await KeyReads.text(statePath, in: store) == settled {
+        if try await store.text(statePath) == settled {
             return NodeDomainStateResult(node: node, written: nil, message: already, finalState: settled, waited: false)
         }
         let written = KeyValue(path: statePath, value: request)

@@ -54,7 +54,7 @@ extension ClusterClient {
 
     /// The VM's `state` now (nil: missing or not UTF-8).
     func currentState(_ vm: VMIdentity) async throws -> String? {
-        try await KeyReads.text(try path("domain.state", vm.uuid), in: store)
+        try await store.text(try path("domain.state", vm.uuid))
     }
 
     /// Waits, bounded, while the VM's state satisfies `isTransitional`; returns the state it ended in.

@@ -19,9 +19,9 @@ extension ClusterClient {
     /// `/domains` with that name is the UUID; otherwise the VM whose root value is the name.
     public func resolveVM(_ nameOrUUID: String) async throws -> VMIdentity {
         let domains = try path("base.domain")
-        let uuids = try await KeyReads.items(domains, in: store)
+        let uuids = try await store.items(domains)
         if uuids.contains(nameOrUUID) {
-            let name = try await KeyReads.text(try path("domain", nameOrUUID), in: store) ?? ""
+            let name = try await store.text(try path("domain", nameOrUUID)) ?? ""
             return VMIdentity(uuid: nameOrUUID, name: name)
         }
         if let match = try await definedVMs().first(where: { $0.name == nameOrUUID }) {
@@ -32,10 +32,10 @@ extension ClusterClient {
 
     /// Every VM under `/domains` with its name, sorted by name then UUID.
     public func definedVMs() async throws -> [VMIdentity] {
-        let uuids = try await KeyReads.items(try path("base.domain"), in: store)
+        let uuids = try await store.items(try path("base.domain"))
         var roots: [String: String] = [:]
         for uuid in uuids { roots[uuid] = try path("domain", uuid) }
-        let names = try await KeyReads.texts(Array(roots.values), in: store)
+        let names = try await store.texts(Array(roots.values))
         return uuids.compactMap { uuid in
             // A VM deleted while we listed has no root any more: not a VM.
             roots[uuid].flatMap { names[$0] }.map { VMIdentity(uuid: uuid, name: $0) }
@@ -50,7 +50,7 @@ extension ClusterClient {
         } catch {
             throw ClusterClientError.noSuchNode(node)
         }
-        guard !node.isEmpty, !KeyReads.isLockContender(node), try await store.exists(nodePath) != nil else {
+        guard !node.isEmpty, !PathRules.isLockContender(node), try await store.exists(nodePath) != nil else {
             throw ClusterClientError.noSuchNode(node)
         }
     }

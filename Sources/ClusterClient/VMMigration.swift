@@ -55,8 +55,7 @@ extension ClusterClient {
         if let target { try await requireNode(target) }
         var written: [KeyValue] = []
         let relocation = try await underStateLock(identity) { () -> (pairs: [KeyValue], result: Relocation) in
-            let values = try await KeyReads.texts([paths.state, paths.node, paths.lastNode, paths.limit, paths.selector],
-                                                  in: store)
+            let values = try await store.texts([paths.state, paths.node, paths.lastNode, paths.limit, paths.selector])
             let state = values[paths.state]
             guard let currentNode = values[paths.node] else { throw ClusterClientError.missingKey(paths.node) }
             let lastNode = values[paths.lastNode] ?? ""
@@ -136,7 +135,7 @@ extension ClusterClient {
                                              expected: VMState.start.rawValue)
         }
         // A migration the source aborts also ends in `start`, back on the source node.
-        let node = try await KeyReads.text(paths.node, in: store)
+        let node = try await store.text(paths.node)
         if let destination = relocation.destination, node != destination {
             throw ClusterClientError.migrationAborted(vm: identity.description, node: node, target: destination)
         }

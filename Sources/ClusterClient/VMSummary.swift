@@ -37,7 +37,7 @@ extension ClusterClient {
     func summary(of vm: VMIdentity) async throws -> VMSummary {
         var paths: [String: String] = [:]
         for key in VMSummary.keys { paths[key] = try path(key, vm.uuid) }
-        let values = try await KeyReads.texts(Array(paths.values), in: store)
+        let values = try await store.texts(Array(paths.values))
         func value(_ key: String) -> String? { paths[key].flatMap { values[$0] } }
         return VMSummary(uuid: vm.uuid, name: vm.name, state: value("domain.state"), node: value("domain.node"),
                          lastNode: value("domain.last_node"), failedReason: value("domain.failed_reason"),

@@ -167,17 +167,20 @@ public final class VMCluster: Sendable {
         """
     }
 
+    /// The schema the first daemon wrote, seen on a watch of `/schema/version`.
     private static func waitForSchema(_ session: ZooKeeperClient) async throws -> SchemaVersion {
         let catalog = try SchemaCatalog.bundled()
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-        while ContinuousClock.now < deadline {
-            if let data = try? await session.get("/schema/version").data,
-               let version = Int(String(decoding: data, as: UTF8.self)), let schema = try? catalog.schema(version) {
-                return schema
+        let versions = session.watchData("/schema/version")
+        let found = await withDeadline(.seconds(60)) { () -> SchemaVersion? in
+            for await value in versions {
+                if let text = value?.text, let version = Int(text), let schema = try? catalog.schema(version) {
+                    return schema
+                }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            return nil
         }
-        throw FleetError(description: "no schema version written within 60 s")
+        guard let schema = found ?? nil else { throw FleetError(description: "no schema version written within 60 s") }
+        return schema
     }
 
     /// Every node in `run`, then made `ready` through the client, as an operator does after

@@ -52,7 +52,7 @@ struct ClusterInit: AsyncParsableCommand {
     /// the base keys when overwriting, applies the schema. Returns how many keys it created.
     private func initialize(_ store: any CoordinationStore, schema: SchemaVersion, versionPath: String,
                             overwrite: Bool) async throws -> Int {
-        let current = try await TreeReading.text(versionPath, in: store)
+        let current = try await store.text(versionPath)
         if !overwrite, let current, !current.isEmpty {
             throw CtlError("the cluster is already initialized (schema \(current)); use --overwrite to start over")
         }
@@ -85,13 +85,13 @@ struct ClusterStatus: AsyncParsableCommand {
         let maintenancePath = try Schema.path(schema, "base.config.maintenance")
         let nodesPath = try Schema.path(schema, "base.node")
         let (values, nodes) = try await withStore(options) { store -> ([String: String], [(String, String?)]) in
-            let values = try await TreeReading.texts([versionPath, primaryPath, maintenancePath], in: store)
-            let names = try await TreeReading.children(nodesPath, in: store).filter { !TreeReading.isLockContender($0) }
+            let values = try await store.texts([versionPath, primaryPath, maintenancePath])
+            let names = try await store.items(nodesPath)
             var statePaths: [String: String] = [:]
             for name in names {
                 statePaths[name] = try Schema.path(schema, "node.state.daemon", item: name)
             }
-            let states = try await TreeReading.texts(Array(statePaths.values), in: store)
+            let states = try await store.texts(Array(statePaths.values))
             return (values, names.map { name in (name, statePaths[name].flatMap { states[$0] }) })
         }
         let version = values[versionPath]

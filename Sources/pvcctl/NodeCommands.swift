@@ -24,7 +24,7 @@ struct NodeSummary: Sendable {
                      now: Int) async throws -> NodeSummary {
         var paths: [String: String] = [:]
         for key in keys { paths[key] = try Schema.path(schema, key, item: name) }
-        let values = try await TreeReading.texts(Array(paths.values), in: store)
+        let values = try await store.texts(Array(paths.values))
         func value(_ key: String) -> String? { paths[key].flatMap { values[$0] } }
         let keepalive = TreeReading.integer(value("node.keepalive"))
         return NodeSummary(
@@ -74,7 +74,7 @@ struct NodeList: AsyncParsableCommand {
         let nodesPath = try Schema.path(schema, "base.node")
         let now = Int(Date().timeIntervalSince1970)
         let nodes = try await withStore(options) { store -> [NodeSummary] in
-            let names = try await TreeReading.children(nodesPath, in: store).filter { !TreeReading.isLockContender($0) }
+            let names = try await store.items(nodesPath)
             var nodes: [NodeSummary] = []
             for name in names.sorted() {
                 nodes.append(try await NodeSummary.read(name, schema: schema, store: store, now: now))
@@ -135,8 +135,7 @@ struct NodeInfo: AsyncParsableCommand {
             return
         }
         keys.append((relative, node.text, node.data.count))
-        for child in try await TreeReading.children(path, in: store).sorted()
-        where !TreeReading.isLockContender(child) {
+        for child in try await store.items(path) {
             try await walk(PathRules.join(path, child), relative: relative + "/" + child, store: store, into: &keys)
         }
     }

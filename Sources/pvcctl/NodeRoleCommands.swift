@@ -212,7 +212,7 @@ struct RoleChange: Sendable {
                           watch: WatchSignal? = nil) async throws -> [RouterView] {
         let names: [String]
         do {
-            names = try await store.children(paths.nodes, watch: watch).filter { !TreeReading.isLockContender($0) }
+            names = try await store.children(paths.nodes, watch: watch).filter { !PathRules.isLockContender($0) }
         } catch let error as CoordinationError where error.code == .noNode {
             names = []
         }
@@ -222,7 +222,7 @@ struct RoleChange: Sendable {
                           try Schema.path(schema, "node.state.daemon", item: name),
                           try Schema.path(schema, "node.state.router", item: name))
         }
-        let values = try await TreeReading.texts(keys.values.flatMap { [$0.mode, $0.daemon] }, in: store)
+        let values = try await store.texts(keys.values.flatMap { [$0.mode, $0.daemon] })
         // The router states carry the watch: they are what --wait waits on.
         let routers = try await withThrowingTaskGroup(of: (String, String?).self) { group in
             for (name, key) in keys {

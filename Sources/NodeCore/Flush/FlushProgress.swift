@@ -71,4 +71,16 @@ public struct FlushProgress: Sendable, Equatable {
         if case .settled(let outcome) = phase { return outcome }
         return nil
     }
+
+    /// What a cancelled flush or ready leaves: the VMs on their way (they keep going under their
+    /// own VM actors) and those not begun.
+    static func cancellationNote(_ run: String, _ vms: [FlushProgress]) -> String {
+        let moving = vms.filter { $0.phase.isInFlight }.map { "\($0.vm.name) (\($0.activity))" }
+        let queued = vms.filter { $0.phase == .queued }.map(\.vm.name)
+        var text = "\(run) cancelled"
+        text += moving.isEmpty ? "; nothing in flight" : "; in flight, left to their VM actors: "
+            + moving.joined(separator: ", ")
+        if !queued.isEmpty { text += "; not begun: " + queued.joined(separator: ", ") }
+        return text
+    }
 }

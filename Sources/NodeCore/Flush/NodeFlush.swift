@@ -32,12 +32,16 @@ public struct NodeFlush: Sendable, Equatable {
     /// Selector warnings already noted (one note per flush, not per VM).
     private var warned: Set<String> = []
 
-    /// - Parameter vms: the VMs with `node` == this node that are active here (`start`, or a
-    ///   `restart`/`shutdown` still finishing), as read after their watches were set.
+    /// - Parameter vms: every VM of the cluster, as read after their watches were set. The flush
+    ///   keeps those assigned here that are active (`start`, a `restart`/`shutdown` still
+    ///   finishing) or whose state is unreadable (treated as running here): PVC's running list,
+    ///   from the records.
     public init(node: String, settings: FlushSettings, vms: [FlushVM]) {
         self.node = node
         self.settings = settings
-        self.vms = vms.sorted(by: FlushVM.precedes).map(FlushProgress.init)
+        self.vms = vms.filter { vm in
+            vm.node == node && (vm.state.map { [.start, .restart, .shutdown].contains($0) } ?? true)
+        }.sorted(by: FlushVM.precedes).map(FlushProgress.init)
     }
 
     // MARK: Queries
@@ -180,13 +184,7 @@ public struct NodeFlush: Sendable, Equatable {
     public mutating func onCancelled(now: Int) -> [FlushDirective] {
         guard !status.isOver else { return [] }
         status = .cancelled
-        let moving = vms.filter { $0.phase.isInFlight }.map { "\($0.vm.name) (\($0.activity))" }
-        let queued = vms.filter { $0.phase == .queued }.map(\.vm.name)
-        var text = "flush of \(node) cancelled"
-        text += moving.isEmpty ? "; nothing in flight" : "; in flight, left to their VM actors: "
-            + moving.joined(separator: ", ")
-        if !queued.isEmpty { text += "; not begun: " + queued.joined(separator: ", ") }
-        return [.note(text)]
+        return [.note(FlushProgress.cancellationNote("flush of \(node)", vms))]
     }
 
     // MARK: Decisions

@@ -126,13 +126,7 @@ public struct NodeReady: Sendable, Equatable {
     public mutating func onCancelled(now: Int) -> [FlushDirective] {
         guard !status.isOver else { return [] }
         status = .cancelled
-        let moving = vms.filter { $0.phase.isInFlight }.map { "\($0.vm.name) (\($0.activity))" }
-        let queued = vms.filter { $0.phase == .queued }.map(\.vm.name)
-        var text = "ready of \(node) cancelled"
-        text += moving.isEmpty ? "; nothing in flight" : "; in flight, left to their VM actors: "
-            + moving.joined(separator: ", ")
-        if !queued.isEmpty { text += "; not begun: " + queued.joined(separator: ", ") }
-        return [.note(text)]
+        return [.note(FlushProgress.cancellationNote("ready of \(node)", vms))]
     }
 
     // MARK: Decisions

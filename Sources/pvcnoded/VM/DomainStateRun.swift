@@ -1,3 +1,4 @@
+import ClusterReads
 import ClusterSchema
 import Coordination
 import Logging
@@ -46,8 +47,7 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
     func run(_ makeCore: @Sendable ([FlushVM]) -> Core) async {
         let uuids: [String]
         do {
-            uuids = try await store.children(try schema.path("base.domain"))
-                .filter { !$0.contains("__lock__") && !$0.contains("__rlock__") }
+            uuids = try await store.items(try schema.path("base.domain"))
         } catch {
             logger.error("could not list the VMs; the node's domain state stays as it is until it is asked again",
                          metadata: ["error": "\(error)"])
@@ -67,7 +67,8 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
                             primed.yield()
                             continue
                         }
-                        if let record = try? await readRecord(paths) {
+                        // A read that fails costs this change; the core's deadline covers it.
+                        if let record = await readRecord(paths) {
                             continuation.yield(.record(uuid: uuid, state: record.state, node: record.node,
                                                        lastNode: record.lastNode))
                         }
@@ -111,7 +112,6 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
                 case .tick:
                     pending = core.onTick(now: now)
                 }
-                wakes.removeAll { $0.isCancelled }
             }
             continuation.finish()
             primed.finish()
@@ -127,17 +127,19 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
                 group.addTask {
                     do {
                         let paths = try VMPaths(schema: schema, uuid: uuid)
-                        async let name = text(paths.root)
-                        async let record = readRecord(paths)
-                        async let autostart = text(paths.autostart)
-                        async let limit = text(paths.nodeLimit)
-                        async let selector = text(paths.nodeSelector)
-                        async let xml = text(paths.xml)
-                        let (vmName, vmRecord, autostartText, limitText, selectorText, xmlText) =
-                            try await (name, record, autostart, limit, selector, xml)
+                        async let name = store.text(paths.root)
+                        async let stateText = store.text(paths.state)
+                        async let nodeText = store.text(paths.node)
+                        async let lastNodeText = store.text(paths.lastNode)
+                        async let autostart = store.text(paths.autostart)
+                        async let limit = store.text(paths.nodeLimit)
+                        async let selector = store.text(paths.nodeSelector)
+                        async let xml = store.text(paths.xml)
+                        let (vmName, vmState, vmNode, vmLastNode, autostartText, limitText, selectorText, xmlText) =
+                            try await (name, stateText, nodeText, lastNodeText, autostart, limit, selector, xml)
                         return FlushVM(
-                            uuid: uuid, name: vmName ?? uuid, state: vmRecord.state, node: vmRecord.node,
-                            lastNode: vmRecord.lastNode, autostart: FlushVM.autostart(fromText: autostartText),
+                            uuid: uuid, name: vmName ?? uuid, state: vmState.flatMap(VMState.init(rawValue:)),
+                            node: vmNode ?? "", lastNode: vmLastNode ?? "", autostart: FlushVM.autostart(fromText: autostartText),
                             memoryMiB: xmlText.flatMap(DomainXML.memoryMiB) ?? 0, vcpus: xmlText.flatMap(DomainXML.vcpus) ?? 0,
                             nodeLimit: limitText, nodeSelector: selectorText)
                     } catch {
@@ -161,7 +163,7 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
         case .readRecord(let uuid):
             // A fresh read after a confirmed write: a watch read that landed before the write was
             // confirmed was dropped by the core as possibly stale.
-            if let paths = try? VMPaths(schema: schema, uuid: uuid), let record = try? await readRecord(paths) {
+            if let paths = try? VMPaths(schema: schema, uuid: uuid), let record = await readRecord(paths) {
                 continuation.yield(.record(uuid: uuid, state: record.state, node: record.node, lastNode: record.lastNode))
             }
         case .readCandidates:
@@ -228,18 +230,16 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
         .set(path, data: Array(value.utf8))
     }
 
-    private func readRecord(_ paths: VMPaths) async throws -> (state: VMState?, node: String, lastNode: String) {
-        async let state = text(paths.state)
-        async let vmNode = text(paths.node)
-        async let lastNode = text(paths.lastNode)
-        let (stateText, nodeText, lastNodeText) = try await (state, vmNode, lastNode)
-        return (stateText.flatMap(VMState.init(rawValue:)), nodeText ?? "", lastNodeText ?? "")
-    }
-
-    private func text(_ path: String) async throws -> String? {
+    /// The keys a flush or ready follows; nil (logged) when they cannot be read now.
+    private func readRecord(_ paths: VMPaths) async -> (state: VMState?, node: String, lastNode: String)? {
         do {
-            return String(decoding: try await store.get(path).data, as: UTF8.self)
-        } catch let error as CoordinationError where error.code == .noNode {
+            async let state = store.text(paths.state)
+            async let vmNode = store.text(paths.node)
+            async let lastNode = store.text(paths.lastNode)
+            let (stateText, nodeText, lastNodeText) = try await (state, vmNode, lastNode)
+            return (stateText.flatMap(VMState.init(rawValue:)), nodeText ?? "", lastNodeText ?? "")
+        } catch {
+            logger.warning("could not read a VM's keys", metadata: ["key": "\(paths.state)", "error": "\(error)"])
             return nil
         }
     }
@@ -247,9 +247,8 @@ struct DomainStateRun<Core: DomainStateCore>: Sendable {
     /// Every node's figures and the cluster's selector, fresh; an unreadable node is left out
     /// (it cannot be judged a fit target).
     private func readCandidates() async -> (candidates: [CandidateNode], clusterSelector: String?) {
-        let reader = CandidateReader(store: store, schema: schema)
         do {
-            return try await reader.read()
+            return try await CandidateReader(store: store, schema: schema).read()
         } catch {
             logger.warning("could not read the nodes for target selection", metadata: ["error": "\(error)"])
             return ([], nil)

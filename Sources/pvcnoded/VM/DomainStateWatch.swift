@@ -55,25 +55,15 @@ struct DomainStateWatch: Sendable {
                              attemptDeadline: settings.shutdownTimeout.wholeMilliseconds + migration + 30_000)
     }
 
-    private var runner: DomainStateRun<NodeFlush> {
-        DomainStateRun(node: node, store: store, schema: schema, time: time, logger: logger)
-    }
-
     private func flush() async {
-        let node = node
-        let settings = flushSettings
-        await runner.run { vms in
-            // The VMs this node runs or is still stopping: PVC's running list, from the records.
-            NodeFlush(node: node, settings: settings, vms: vms.filter { vm in
-                vm.node == node && [VMState.start, .restart, .shutdown].contains(vm.state)
-            })
-        }
+        let (node, settings) = (node, flushSettings)
+        await DomainStateRun<NodeFlush>(node: node, store: store, schema: schema, time: time, logger: logger)
+            .run { vms in NodeFlush(node: node, settings: settings, vms: vms) }
     }
 
     private func ready() async {
-        let node = node
-        let settings = flushSettings
-        let runner = DomainStateRun<NodeReady>(node: node, store: store, schema: schema, time: time, logger: logger)
-        await runner.run { vms in NodeReady(node: node, settings: settings, vms: vms) }
+        let (node, settings) = (node, flushSettings)
+        await DomainStateRun<NodeReady>(node: node, store: store, schema: schema, time: time, logger: logger)
+            .run { vms in NodeReady(node: node, settings: settings, vms: vms) }
     }
 }

@@ -1,4 +1,5 @@
 import Coordination
+import Logging
 
 /// The locks a migration source holds from before it re-reads the VM's keys until after it has
 /// written the outcome: PVC's exclusive locks on `node` and `state`, and on `migrate_sync_lock`,
@@ -10,11 +11,12 @@ import Coordination
 /// source's outcome on the state key (PVC's races 3 and 4 came from that handshake).
 struct MigrationLocks: Sendable {
     private(set) var leases: [LockLease]
+    var logger: Logger
 
     /// Takes the three locks at once, each bounded by `timeout`. On any failure the ones taken
     /// are released before the error is thrown: an abort never keeps a lock.
     static func acquire(store: any CoordinationStore, paths: VMPaths, holder: String,
-                        timeout: Duration) async throws -> MigrationLocks {
+                        timeout: Duration, logger: Logger) async throws -> MigrationLocks {
         let lockPaths = [paths.state, paths.node, paths.syncLock]
         let outcomes = await withTaskGroup(of: (Int, Result<LockLease, any Error>).self) { group in
             for (index, path) in lockPaths.enumerated() {
@@ -40,18 +42,25 @@ struct MigrationLocks: Sendable {
             }
         }
         if let failure {
-            await MigrationLocks(leases: leases).release()
+            await MigrationLocks(leases: leases, logger: logger).release()
             throw failure
         }
-        return MigrationLocks(leases: leases)
+        return MigrationLocks(leases: leases, logger: logger)
     }
 
-    /// Best effort and bounded by the client's call timeout: a lock whose release fails goes
-    /// with the session (its contender node is ephemeral).
+    /// Bounded by the client's call timeout. A lock whose release fails is logged; it goes with
+    /// the session at the latest (its contender node is ephemeral).
     func release() async {
         await withTaskGroup(of: Void.self) { group in
             for lease in leases {
-                group.addTask { try? await lease.release() }
+                group.addTask { [logger] in
+                    do {
+                        try await lease.release()
+                    } catch {
+                        logger.warning("could not release a migration lock; it ends with the session",
+                                       metadata: ["lock": "\(lease.contenderPath)", "error": "\(error)"])
+                    }
+                }
             }
         }
     }

@@ -25,27 +25,25 @@ struct MigrationRun: Sendable {
         let started = ContinuousClock.now
         let locks: MigrationLocks
         do {
-            locks = try await MigrationLocks.acquire(store: store, paths: paths, holder: node, timeout: settings.lockTimeout)
+            locks = try await MigrationLocks.acquire(store: store, paths: paths, holder: node, timeout: settings.lockTimeout,
+                                                  logger: logger)
         } catch {
             return (.aborted("could not lock the VM's keys within \(settings.lockTimeout): \(error)"), nil)
         }
         let locked = ContinuousClock.now
-        // The record as it is now that nobody else may change it.
+        // The record as it is now that nobody else may change it; the core says whether the
+        // migration still stands.
         let state: String?
         let current: String?
         do {
-            async let stateText = text(paths.state)
-            async let nodeText = text(paths.node)
+            async let stateText = store.text(paths.state)
+            async let nodeText = store.text(paths.node)
             (state, current) = try await (stateText, nodeText)
         } catch {
             return (.aborted("could not read the VM's keys under its locks: \(error)"), locks)
         }
-        guard let state, VMState(rawValue: state)?.isMigration == true else {
-            return (.skipped("state is now \(state ?? "gone")"), locks)
-        }
-        guard current == target else {
-            if current == node { return (.skipped("the target is this node"), locks) }
-            return (.skipped("target changed to \(current ?? "nothing")"), locks)
+        if let outcome = MigrationRecheck.outcome(state: state, node: current, target: target, source: node) {
+            return (outcome, locks)
         }
 
         var lastError: HypervisorError?
@@ -72,13 +70,5 @@ struct MigrationRun: Sendable {
             }
         }
         return (.failed(lastError?.libvirtMessage ?? lastError.map { "\($0)" } ?? "no attempt made"), locks)
-    }
-
-    private func text(_ path: String) async throws -> String? {
-        do {
-            return String(decoding: try await store.get(path).data, as: UTF8.self)
-        } catch let error as CoordinationError where error.code == .noNode {
-            return nil
-        }
     }
 }

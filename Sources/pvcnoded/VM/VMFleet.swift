@@ -51,7 +51,7 @@ final class VMFleet: Sendable {
             for await children in store.watchChildren(domainsPath) {
                 if Task.isCancelled { break }
                 // A missing `/domains` (a cluster being initialised) has no VMs.
-                let uuids = Set((children ?? []).filter { !$0.contains("__lock__") && !$0.contains("__rlock__") })
+                let uuids = Set((children ?? []).filter { !PathRules.isLockContender($0) })
                 for (uuid, task) in running where !uuids.contains(uuid) {
                     task.cancel()
                     instances.withLock { $0[uuid] }?.stop()
@@ -93,11 +93,6 @@ final class VMFleet: Sendable {
         }
     }
 
-    /// Every followed VM's record as last read.
-    var views: [String: VMView] {
-        instances.withLock { $0 }.mapValues(\.current)
-    }
-
     // MARK: Keepalive
 
     /// The hypervisor figures of one keepalive, read from libvirt within `timeout`; nil when
@@ -120,12 +115,12 @@ final class VMFleet: Sendable {
         }
         let instances = instances.withLock { $0 }
         var figures = VMFigures()
-        var runningHere: [DomainStats] = []
+        var runningHere: [(stats: DomainStats, instance: VMInstance)] = []
         for stats in all where VMInstance.local(stats.state) == .running {
             // Domains libvirt runs that the cluster does not know are not PVC's (quirk 6): they
             // are neither reported nor counted.
-            guard instances[stats.uuid] != nil else { continue }
-            runningHere.append(stats)
+            guard let instance = instances[stats.uuid] else { continue }
+            runningHere.append((stats, instance))
             let memory = Int((stats.balloonCurrentKiB ?? 0) / 1024)
             figures.runningDomains.append(stats.uuid)
             figures.memAllocatedMiB += memory
@@ -138,43 +133,55 @@ final class VMFleet: Sendable {
             let view = instance.current
             if !running.contains(uuid) && view.node == node { figures.memProvisionedMiB += view.definedMemoryMiB }
         }
-        publishInBackground(runningHere, views: instances.mapValues(\.current))
+        publishInBackground(runningHere)
         return figures
     }
 
     /// Writes `stats` and `consolelog` of the VMs running here, each only when changed. One round
     /// at a time: a round still writing when the next keepalive comes is not doubled.
-    private func publishInBackground(_ stats: [DomainStats], views: [String: VMView]) {
+    private func publishInBackground(_ running: [(stats: DomainStats, instance: VMInstance)]) {
         publishing.withLock { task in
             guard task == nil else { return }
             // The round clears the slot when it ends, under this same lock: it cannot clear it
             // before it is set here.
-            task = Task { await self.publish(stats, views: views) }
+            task = Task { await self.publish(running) }
         }
     }
 
-    private func publish(_ stats: [DomainStats], views: [String: VMView]) async {
+    private func publish(_ running: [(stats: DomainStats, instance: VMInstance)]) async {
         defer { publishing.withLock { $0 = nil } }
-        for domain in stats {
-            guard let paths = try? VMPaths(schema: schema, uuid: domain.uuid) else { continue }
+        for (domain, instance) in running {
             let json = StatsDocument.json(domain)
-            if published.withLock({ $0.stats[domain.uuid] }) != json {
-                if (try? await store.set(paths.stats, data: Array(json.utf8))) != nil {
-                    published.withLock { $0.stats[domain.uuid] = json }
-                }
+            if published.withLock({ $0.stats[domain.uuid] }) != json,
+               await write(instance.paths.stats, json, "writing VM stats") {
+                published.withLock { $0.stats[domain.uuid] = json }
             }
-            guard let name = views[domain.uuid]?.name, !name.isEmpty else { continue }
+            let name = instance.current.name
+            guard !name.isEmpty else { continue }
             let tail = ConsoleLogTail(directory: settings.consoleLogDirectory, name: name, lines: settings.consoleLogLines)
             let previous = published.withLock { $0.console[domain.uuid] }
             guard let snapshot = tail.read(unless: previous) else { continue }
-            if (try? await store.set(paths.consoleLog, data: Array(snapshot.text.utf8))) != nil {
-                published.withLock { $0.console[domain.uuid] = snapshot }
-            }
+            // A touched file with the same last lines is remembered, not rewritten.
+            var stored = snapshot.text == previous?.text
+            if !stored { stored = await write(instance.paths.consoleLog, snapshot.text, "writing VM console logs") }
+            if stored { published.withLock { $0.console[domain.uuid] = snapshot } }
         }
-        let running = Set(stats.map(\.uuid))
+        let uuids = Set(running.map(\.stats.uuid))
         published.withLock { values in
-            values.stats = values.stats.filter { running.contains($0.key) }
-            values.console = values.console.filter { running.contains($0.key) }
+            values.stats = values.stats.filter { uuids.contains($0.key) }
+            values.console = values.console.filter { uuids.contains($0.key) }
+        }
+    }
+
+    /// One key written; a failure is reported when it starts and when it ends, not per VM.
+    private func write(_ path: String, _ text: String, _ step: String) async -> Bool {
+        do {
+            _ = try await store.set(path, data: Array(text.utf8))
+            outages.withLock { $0.succeeded(step) }
+            return true
+        } catch {
+            outages.withLock { $0.failed(step, "\(error)") }
+            return false
         }
     }
 }

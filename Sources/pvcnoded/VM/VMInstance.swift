@@ -26,7 +26,7 @@ actor VMInstance {
     private let node: String
     private let store: any CoordinationStore
     private let hypervisor: any Hypervisor
-    private let paths: VMPaths
+    nonisolated let paths: VMPaths
     private let settings: VMRuntimeSettings
     private let time: MonotonicTime
     private var logger: Logger
@@ -105,8 +105,15 @@ actor VMInstance {
     // MARK: Events
 
     private func readName() async {
-        guard let data = try? await store.get(paths.root).data else { return }
-        let name = String(decoding: data, as: UTF8.self)
+        let name: String
+        do {
+            guard let text = try await store.text(paths.root) else { return }
+            name = text
+        } catch {
+            // Only the log lines and the console log's file name need it; the next start reads it again.
+            logger.warning("could not read the VM's name", metadata: ["error": "\(error)"])
+            return
+        }
         logger[metadataKey: "name"] = "\(name)"
         view.withLock { $0.name = name }
     }
@@ -125,12 +132,12 @@ actor VMInstance {
 
     /// The keys the table decides on, read together. nil when the VM is gone (being deleted).
     private func readRecord() async throws -> VMRecord? {
-        async let stateData = text(paths.state)
-        async let nodeData = text(paths.node)
-        async let lastNodeData = text(paths.lastNode)
-        async let methodData = text(paths.migrationMethod)
-        async let downtimeData = text(paths.maxDowntime)
-        async let xmlData = text(paths.xml)
+        async let stateData = store.text(paths.state)
+        async let nodeData = store.text(paths.node)
+        async let lastNodeData = store.text(paths.lastNode)
+        async let methodData = store.text(paths.migrationMethod)
+        async let downtimeData = store.text(paths.maxDowntime)
+        async let xmlData = store.text(paths.xml)
         let (stateText, node, lastNode, method, downtime, xml) =
             try await (stateData, nodeData, lastNodeData, methodData, downtimeData, xmlData)
         guard let stateText else { return nil }
@@ -146,25 +153,11 @@ actor VMInstance {
                            metadata: ["value": "\(downtime.prefix(64))"])
         }
         view.withLock { view in
-            view.state = state
-            view.stateText = stateText
             view.node = node ?? ""
-            view.lastNode = lastNode ?? ""
-            if let xml {
-                view.definedMemoryMiB = DomainXML.memoryMiB(xml) ?? 0
-                view.definedVCPUs = DomainXML.vcpus(xml) ?? 0
-            }
+            if let xml { view.definedMemoryMiB = DomainXML.memoryMiB(xml) ?? 0 }
         }
         return VMRecord(state: state, node: node ?? "", lastNode: lastNode ?? "",
                         migrationMethod: method ?? "none", maxDowntime: maxDowntime)
-    }
-
-    private func text(_ path: String) async throws -> String? {
-        do {
-            return String(decoding: try await store.get(path).data, as: UTF8.self)
-        } catch let error as CoordinationError where error.code == .noNode {
-            return nil
-        }
     }
 
     private func handleLibvirtChanged() async {
@@ -305,7 +298,14 @@ actor VMInstance {
 
     /// PVC's `vnc` key, from the live XML, written when it changed.
     private func publishVNC() async {
-        guard let xml = try? await hypervisor.xmlDescription(uuid) else { return }
+        let xml: String
+        do {
+            guard let live = try await hypervisor.xmlDescription(uuid) else { return }
+            xml = live
+        } catch {
+            logger.warning("could not read the live XML for the vnc key", metadata: ["error": "\(error)"])
+            return
+        }
         let address = DomainXML.vncAddress(xml)
         guard address != lastVNC else { return }
         lastVNC = address
