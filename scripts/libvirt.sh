@@ -275,7 +275,10 @@ launch() {
             fi
         fi
         # The launcher may not have written reaper.pid yet: only a recorded, dead reaper counts.
-        if { [[ -s "$reaperf" ]] && ! live_pid_from "$reaperf" >/dev/null; } || (($(now_ms) >= deadline)); then
+        # Dead means gone or a zombie, not "no longer names DIR": while the launcher execs tini
+        # its /proc/PID/cmdline reads empty for a moment, which once failed a start in CI. The
+        # PID was written a moment ago by our own child, so it cannot have been reused.
+        if { [[ -s "$reaperf" ]] && ! alive "$(<"$reaperf")"; } || (($(now_ms) >= deadline)); then
             note "libvirtd did not start; $DIR/log/launch.log:"
             tail -5 "$DIR/log/launch.log" >&2 || true
             return 1

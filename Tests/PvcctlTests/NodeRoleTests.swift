@@ -193,7 +193,8 @@ struct NodeRoleTests {
             let object = try #require(try parseJSON(run.stdout) as? [String: Any], "\(run.stdout)")
             #expect(object["waited"] as? Bool == true)
             let seconds = try #require(object["seconds"] as? Double)
-            #expect(seconds >= 0.6 && seconds < 15)
+            // Only the lower bound is behaviour; an upper bound would time the machine, not the code.
+            #expect(seconds >= 0.6 && seconds < 20)
             // The states it returned on: hv1 had left relinquish, not only hv2 reached primary.
             let states = try #require(object["routerstates"] as? [String: Any])
             #expect(states["hv1"] as? String == "secondary")
@@ -213,7 +214,7 @@ struct NodeRoleTests {
             let run = try await result
             #expect(run.status == 0, "stderr: \(run.stderr)")
             let seconds = try #require(reportedSeconds(run.stdout, after: "hv3 is primary after "), "\(run.stdout)")
-            #expect(seconds >= 0 && seconds < 15)
+            #expect(seconds >= 0 && seconds < 20)
             #expect(run.stdout.hasSuffix(" s\n"), "\(run.stdout)")
         }
     }
@@ -277,7 +278,8 @@ struct NodeRoleTests {
             #expect(!run.stderr.contains("hv4"))
             #expect(run.stderr.contains("/config/primary_node is 'hv2'"), "stderr: \(run.stderr)")
             #expect(run.elapsed >= .seconds(1.5))
-            #expect(run.elapsed < .seconds(8))
+            // Bounded, not timed: the wait must end, however loaded the machine is.
+            #expect(run.elapsed < .seconds(60))
             // The request itself stands: it was written before the wait.
             #expect(try await sandbox.text("/config/primary_node") == "hv2")
         }
