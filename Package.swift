@@ -67,13 +67,18 @@ let package = Package(
         .target(name: "HostNetwork", dependencies: [
             "DedicatedThreads", .product(name: "Logging", package: "swift-log"),
         ]),
+        // A node's BMC over `ipmitool -I lanplus`: power off, on and status, every call bounded, the
+        // password passed through the environment (never on a command line). No Foundation.
+        .target(name: "PowerControl", dependencies: [
+            "HostNetwork", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The pure decision core: plain structs, events in, directives out, time passed in.
         .target(name: "NodeCore", dependencies: ["Coordination", "ClusterSchema"]),
         // The node daemon: configuration, session, registration, keepalive, signals. Nothing in
         // its dependency graph imports Foundation (the footprint target is 20 MiB resident).
         .executableTarget(name: "pvcnoded", dependencies: [
             "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats", "HostNetwork",
-            "Hypervisor", "ClusterReads",
+            "Hypervisor", "ClusterReads", "PowerControl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             // CoreMetrics, not Metrics, and no ArgumentParser: both pull in FoundationEssentials.
@@ -98,7 +103,7 @@ let package = Package(
         .target(name: "LocalServices"),
 
         .executableTarget(name: "pvc-bench", dependencies: [
-            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads", "ClusterClient", "ClusterSchema", "VMCluster",
+            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads", "ClusterClient", "ClusterSchema", "VMCluster", "FenceCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -132,6 +137,17 @@ let package = Package(
             "VMCluster", "TestSupport", "ZooKeeper", "Coordination", "ClusterSchema", "LocalServices", "ClusterClient",
             "Hypervisor",
         ]),
+        // Three real pvcnoded, each with a libvirtd and a simulated BMC (ipmi_sim) whose power off
+        // really kills it: the fencing tests and pvc-bench failover.
+        .target(name: "FenceCluster", dependencies: [
+            "VMCluster", "TestSupport", "ZooKeeper", "Coordination", "ClusterSchema", "LocalServices", "ClusterClient",
+            "Hypervisor",
+        ]),
+        .testTarget(name: "FenceClusterTests", dependencies: [
+            "FenceCluster", "VMCluster", "TestSupport", "ZooKeeper", "Coordination", "ClusterSchema", "LocalServices",
+            "ClusterClient", "Hypervisor",
+        ]),
+        .testTarget(name: "PowerControlTests", dependencies: ["PowerControl", "LocalServices"]),
         .testTarget(name: "CBindingsTests", dependencies: ["CLibvirt", "CRados", "CRBD", "CZooKeeper"]),
     ]
 )

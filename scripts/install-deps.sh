@@ -54,6 +54,12 @@ packages=(
     # orphans lazily, and libvirt waits for a stopped qemu's zombie to go (1.2-1.6 s per
     # destroy or migration instead of milliseconds).
     tini
+    # ipmi_sim, the simulated BMC (one per test node) that scripts/ipmi.sh runs: its chassis
+    # power off really kills the node process, for the fencing tests and pvc-bench failover.
+    openipmi
+    # The IPMI client the daemon's PowerControl module runs (`ipmitool -I lanplus`) to fence a
+    # node through its BMC, as PVC does.
+    ipmitool
 )
 
 # The two arpings conflict: a host that already has iputils' keeps it (HostNetwork detects

@@ -17,11 +17,11 @@ bash scripts/install-deps.sh
 swift build --build-tests
 # A hang is a failure, not a stuck CI: every test has its own time limit, but a deadlock below the
 # test library (in the runtime or a C library) would outlive it.
-# Two rounds: the VM cluster tests (three libvirtds, qemu guests and three daemons at a time) run
+# Two rounds: the VM and fencing cluster tests (three libvirtds, qemu guests and three daemons at a time) run
 # after the rest rather than beside it, so neither measures the other's load on a small machine.
 if (($# > 0)); then
     timeout --kill-after=30s 30m swift test --skip-build --disable-xctest "$@"
 else
-    timeout --kill-after=30s 15m swift test --skip-build --disable-xctest --skip VMClusterTests
-    timeout --kill-after=30s 25m swift test --skip-build --disable-xctest --filter VMClusterTests
+    timeout --kill-after=30s 15m swift test --skip-build --disable-xctest --skip VMClusterTests --skip FenceClusterTests
+    timeout --kill-after=30s 35m swift test --skip-build --disable-xctest --filter 'VMClusterTests|FenceClusterTests'
 fi

@@ -3,8 +3,10 @@ import Glibc
 /// One blocking run of a child process: spawn, drain its output, wait with a deadline, reap.
 /// Only for `CommandRunner`, which calls it on a dedicated thread.
 enum ChildProcess {
+    /// `environment` is added to this process's environment (its values win) for the child.
     static func run(
-        _ argv: [String], timeout: Duration, fallbackDirectories: [String]
+        _ argv: [String], timeout: Duration, fallbackDirectories: [String],
+        environment: [String: String] = [:]
     ) throws(CommandError) -> CommandOutput {
         guard let name = argv.first, !name.isEmpty else {
             throw .launchFailed(command: argv, errno: EINVAL)
@@ -56,8 +58,18 @@ enum ChildProcess {
         cArguments.append(nil)
         defer { for pointer in cArguments { free(pointer) } }
 
+        // Built before the spawn and only when asked for: the common case passes `environ` as is.
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = []
+        if !environment.isEmpty {
+            cEnvironment = mergedEnvironment(environment).map { strdup($0) }
+            cEnvironment.append(nil)
+        }
+        defer { for pointer in cEnvironment { free(pointer) } }
+
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, environ)
+        let spawned = cEnvironment.isEmpty
+            ? posix_spawn(&pid, executable, &actions, &attributes, cArguments, environ)
+            : posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
         close(outPipe[1])
         close(errPipe[1])
         guard spawned == 0 else {
@@ -107,6 +119,23 @@ enum ChildProcess {
         return CommandOutput(
             command: argv, status: decode(waitStatus),
             stdout: stdout.text, stderr: stderr.text)
+    }
+
+    /// This process's environment as NAME=VALUE strings, with `extra`'s names replaced or added.
+    static func mergedEnvironment(_ extra: [String: String]) -> [String] {
+        var merged: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            let name = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first
+                .map(String.init) ?? text
+            if extra[name] == nil { merged.append(text) }
+            entry += 1
+        }
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) {
+            merged.append(name + "=" + value)
+        }
+        return merged
     }
 
     /// PATH first, then the sbin directories; nil when nothing executable has that name.

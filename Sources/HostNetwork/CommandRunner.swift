@@ -29,13 +29,20 @@ public struct CommandRunner: Sendable {
 
     /// Runs `arguments` and returns its output whatever its exit status; throws only when there
     /// is no status to report (not found, timed out, could not start).
-    public func output(_ arguments: [String], timeout: Duration? = nil) async throws(CommandError) -> CommandOutput {
+    ///
+    /// `environment` is added to (and overrides) this process's environment for the child only:
+    /// the way to hand a command a secret (ipmitool's IPMI_PASSWORD) without putting it on a
+    /// command line, which every user can read in /proc/PID/cmdline.
+    public func output(
+        _ arguments: [String], timeout: Duration? = nil, environment: [String: String] = [:]
+    ) async throws(CommandError) -> CommandOutput {
         let argv = prefix + arguments
         let bound = timeout ?? defaultTimeout
         let directories = fallbackDirectories
         let result = await DedicatedThread.run { () -> Result<CommandOutput, CommandError> in
             Result { () throws(CommandError) -> CommandOutput in
-                try ChildProcess.run(argv, timeout: bound, fallbackDirectories: directories)
+                try ChildProcess.run(
+                    argv, timeout: bound, fallbackDirectories: directories, environment: environment)
             }
         }
         return try result.get()
@@ -43,8 +50,10 @@ public struct CommandRunner: Sendable {
 
     /// Like `output`, but a non-zero exit status is an error too.
     @discardableResult
-    public func run(_ arguments: [String], timeout: Duration? = nil) async throws(CommandError) -> CommandOutput {
-        let result = try await output(arguments, timeout: timeout)
+    public func run(
+        _ arguments: [String], timeout: Duration? = nil, environment: [String: String] = [:]
+    ) async throws(CommandError) -> CommandOutput {
+        let result = try await output(arguments, timeout: timeout, environment: environment)
         guard result.succeeded else {
             throw .failed(command: result.command, status: result.status, stderr: result.stderr)
         }

@@ -224,16 +224,20 @@ public struct FencingSettings: Sendable, Equatable {
     /// `fencing.intervals.fence_intervals` — default 6, PVC's: a node silent for 6 keepalives (30 s) is marked dead.
     /// 0 disables dead-marking, which is what PVC documents (PVC's code instead marks nodes dead at once).
     public var fenceIntervals: Int = 6
-    /// `fencing.intervals.suicide_interval` (also `suicide_intervals`) — default 0 (off), PVC's: parsed only; PVC never
-    /// implemented suicide.
+    /// `fencing.intervals.saving_throws` — default 6, PVC's hard-coded count: a node marked dead gets this many
+    /// intervals to check in again before its power is cut (raised from 3 after nodes were fenced while starting).
+    public var savingThrows: Int = 6
+    /// `fencing.intervals.suicide_interval` (also `suicide_intervals`) — default 0 (off, PVC's). A node that cannot
+    /// complete a keepalive for this many intervals destroys its own running VMs (self-fence); it must be below
+    /// `fence_intervals`, so that it happens before peers can declare the node dead. PVC never implemented it.
     public var suicideIntervals: Int = 0
     /// `fencing.actions.successful_fence` — default `none`, PVC's code default: moving VMs is an operator's choice.
     public var successfulFence: FenceAction = .none
     /// `fencing.actions.failed_fence` — default `none`, PVC's: after a failed fence the node may still run its VMs, so
     /// starting them elsewhere risks two writers on one disk.
     public var failedFence: FenceAction = .none
-    /// `fencing.disable_on_ipmi_failure` — default false: PVC requires it but never reads it; accepted for `pvc.conf`
-    /// compatibility.
+    /// `fencing.disable_on_ipmi_failure` — default false, PVC's (which requires the key and never reads it). When true,
+    /// a node whose own BMC check failed is not power-fenced automatically (it stays `dead` for an operator).
     public var disableOnIPMIFailure: Bool = false
     /// `fencing.ipmi.*`
     public var ipmi: IPMISettings = IPMISettings()
@@ -243,6 +247,7 @@ public struct FencingSettings: Sendable, Equatable {
 
     public init(
         fenceIntervals: Int = 6,
+        savingThrows: Int = 6,
         suicideIntervals: Int = 0,
         successfulFence: FenceAction = .none,
         failedFence: FenceAction = .none,
@@ -250,6 +255,7 @@ public struct FencingSettings: Sendable, Equatable {
         ipmi: IPMISettings = IPMISettings()
     ) {
         self.fenceIntervals = fenceIntervals
+        self.savingThrows = savingThrows
         self.suicideIntervals = suicideIntervals
         self.successfulFence = successfulFence
         self.failedFence = failedFence
@@ -267,6 +273,12 @@ public struct IPMISettings: Sendable, Equatable {
     public var username: String? = nil
     /// `fencing.ipmi.password` — default unset.
     public var password: String? = nil
+    /// `fencing.ipmi.cipher_suite` — default 3 (RAKP-HMAC-SHA1, what `ipmitool -I lanplus` negotiates with most BMCs and
+    /// the simulator); 17 for BMCs that require SHA-256.
+    public var cipherSuite: Int = 3
+    /// `fencing.ipmi.check_interval` — default 60 s: how often this node checks its own BMC and publishes the result, so
+    /// an operator learns of a broken BMC before a fence needs it. 0 = at startup only.
+    public var checkInterval: Duration = .seconds(60)
 
     public init(hostname: String? = nil, username: String? = nil, password: String? = nil) {
         self.hostname = hostname

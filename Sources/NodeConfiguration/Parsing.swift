@@ -66,7 +66,9 @@ extension NodeConfiguration {
             monitoringInterval: try timerSection.seconds("monitoring_interval", default: defaults.monitoringInterval))
         timerSection.finish()
 
-        let fencing = try readFencing(try top.section("fencing"))
+        let fencingSection = try top.section("fencing")
+        let fencing = try readFencing(fencingSection)
+        try checkSelfFence(fencing, keepaliveInterval: timer.keepaliveInterval, fencingSection)
 
         let migration = try readMigration(try top.section("migration"))
 
@@ -123,6 +125,8 @@ extension NodeConfiguration {
             fencing.suicideIntervals = try intervals.integer(
                 at: key, node, minimum: 0, "a whole number of keepalive intervals (0 or more)")
         }
+        fencing.savingThrows = try intervals.integer(
+            "saving_throws", minimum: 0, "a whole number of keepalive intervals (0 or more)") ?? fencing.savingThrows
         intervals.finish()
 
         let actions = try section.section("actions")
@@ -135,10 +139,28 @@ extension NodeConfiguration {
             hostname: try ipmi.string("hostname"),
             username: try ipmi.string("username"),
             password: try ipmi.string("password"))
+        fencing.ipmi.cipherSuite = try ipmi.integer(
+            "cipher_suite", minimum: 0, "an IPMI cipher suite number (e.g. 3 or 17)") ?? fencing.ipmi.cipherSuite
+        if let checkInterval = try ipmi.integer("check_interval", minimum: 0, "a whole number of seconds (0 = only at startup)") {
+            fencing.ipmi.checkInterval = .seconds(checkInterval)
+        }
         ipmi.finish()
 
         section.finish()
         return fencing
+    }
+
+    /// A self-fence that comes no earlier than the dead threshold protects nothing: the peers may
+    /// already be starting the node's VMs elsewhere when it destroys its own.
+    private static func checkSelfFence(_ fencing: FencingSettings, keepaliveInterval: Duration,
+                                       _ section: YAMLSection) throws(ConfigurationError) {
+        guard fencing.suicideIntervals > 0, fencing.fenceIntervals > 0,
+              fencing.suicideIntervals >= fencing.fenceIntervals else { return }
+        throw ConfigurationError(
+            kind: .invalid, file: section.file, key: section.dotted("intervals.suicide_interval"),
+            problem: "a self-fence after \(fencing.suicideIntervals) keepalive intervals is not before the dead threshold of "
+                + "\(fencing.fenceIntervals) intervals (\(keepaliveInterval * fencing.fenceIntervals)): peers could start "
+                + "this node's VMs before it destroys them; use fewer than \(fencing.fenceIntervals)")
     }
 
     private static func readLogging(_ section: YAMLSection) throws(ConfigurationError) -> LoggingSettings {

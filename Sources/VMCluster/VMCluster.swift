@@ -36,8 +36,24 @@ public final class VMCluster: Sendable {
         public var liveAttempts = 3
         /// Extra lines for the daemons' logs (`debug_logging` etc.), under `logging:`.
         public var logging: [String] = []
+        /// A node's lines under `fencing:` (nil: `intervals: fence_intervals: 6`), e.g. its BMC.
+        public var fencing: (@Sendable (_ node: String) -> [String])?
+        /// The ZooKeeper to run on (a connect string; nil: the process's shared test server).
+        public var zooKeeperHosts: String?
+        /// Starts a node's daemon in place of `fleet.start(name:config:)`, e.g. inside a network
+        /// namespace or with its PID handed to a simulated BMC.
+        public var launch: (@Sendable (NodeLaunch) async throws -> Void)?
 
         public init() {}
+    }
+
+    /// What `Options.launch` gets for one node.
+    public struct NodeLaunch: Sendable {
+        public let name: String
+        /// The node's YAML, for `fleet.start(name:config:...)`.
+        public let config: String
+        public let fleet: DaemonFleet
+        public let libvirtd: LibvirtDaemon
     }
 
     private init(hosts: String, chroot: String, session: ZooKeeperClient, schema: SchemaVersion,
@@ -64,7 +80,12 @@ public final class VMCluster: Sendable {
         // not the daemons.
         await ClusterTurn.shared.take()
         defer { Task { await ClusterTurn.shared.give() } }
-        let hosts = try await SharedTestZooKeeper.connectString()
+        let hosts: String
+        if let given = options.zooKeeperHosts {
+            hosts = given
+        } else {
+            hosts = try await SharedTestZooKeeper.connectString()
+        }
         let chroot = "/vmcluster-\(UUID().uuidString.prefix(8).lowercased())"
         let root = try await ZooKeeperClient.connect(configuration(hosts: hosts, chroot: nil))
         _ = try await root.create(chroot, data: [], mode: .persistent)
@@ -98,8 +119,12 @@ public final class VMCluster: Sendable {
         do {
             let result = try await withFleet { fleet in
                 for name in nodeNames {
-                    try fleet.start(name: name, config: config(node: name, hosts: hosts, chroot: chroot,
-                                                                libvirtds: libvirtds, options: options))
+                    let config = config(node: name, hosts: hosts, chroot: chroot, libvirtds: libvirtds, options: options)
+                    if let launch = options.launch, let libvirtd = libvirtds[name] {
+                        try await launch(NodeLaunch(name: name, config: config, fleet: fleet, libvirtd: libvirtd))
+                    } else {
+                        try fleet.start(name: name, config: config)
+                    }
                 }
                 let schema = try await waitForSchema(session)
                 let cluster = VMCluster(hosts: hosts, chroot: chroot, session: session, schema: schema,
@@ -138,6 +163,8 @@ public final class VMCluster: Sendable {
             """
         }.joined(separator: "\n")
         let logging = options.logging.map { "  \($0)" }.joined(separator: "\n")
+        let fencing = (options.fencing?(node) ?? ["intervals:", "  fence_intervals: 6"])
+            .map { "  \($0)" }.joined(separator: "\n")
         return """
         node:
           name: \(node)
@@ -152,8 +179,7 @@ public final class VMCluster: Sendable {
           keepalive_interval: \(options.keepaliveSeconds)
           vm_shutdown_timeout: \(options.shutdownTimeoutSeconds)
         fencing:
-          intervals:
-            fence_intervals: 6
+        \(fencing)
         migration:
           max_parallel: \(options.maxParallel)
           max_retries: \(options.maxRetries)
@@ -261,13 +287,14 @@ public final class VMCluster: Sendable {
     }
 }
 
-/// A process-wide turn for `VMCluster.with`: FIFO, so no suite waits for ever.
-actor ClusterTurn {
-    static let shared = ClusterTurn()
+/// A process-wide turn for `VMCluster.with` (and the clusters built on it): FIFO, so no suite
+/// waits for ever.
+public actor ClusterTurn {
+    public static let shared = ClusterTurn()
     private var taken = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    func take() async {
+    public func take() async {
         guard taken else {
             taken = true
             return
@@ -275,7 +302,7 @@ actor ClusterTurn {
         await withCheckedContinuation { waiting.append($0) }
     }
 
-    func give() {
+    public func give() {
         if waiting.isEmpty {
             taken = false
         } else {

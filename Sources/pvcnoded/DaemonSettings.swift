@@ -32,6 +32,12 @@ struct DaemonSettings: Sendable {
     var migrationTargetSelector: String
     /// The VM runtime's settings; nil when this node runs no VMs.
     var vm: VMRuntimeSettings?
+    /// What a coordinator's fencer applies (and the self-fence, `fence.selfFenceIntervals`).
+    var fence: FenceSettings
+    /// `fencing.ipmi.cipher_suite` for every BMC this node talks to, its own and its victims'.
+    var ipmiCipherSuite: Int
+    /// `fencing.ipmi.check_interval`; zero: only at startup.
+    var ipmiCheckInterval: Duration
     /// How long a shutting-down primary may take to hand over before the daemon stops anyway:
     /// a successor's name, two bounded steps and the writes around them.
     var primaryShutdownTimeout: Duration {
@@ -65,6 +71,15 @@ struct DaemonSettings: Sendable {
         // before the server expires the session or a peer may take over.
         timings.suspendedBound = Int(zookeeper.sessionTimeout.components.seconds * 500)
         primaryTimings = timings
+        let fencing = configuration.fencing
+        fence = FenceSettings(
+            keepaliveInterval: keepaliveInterval.wholeMilliseconds, fenceIntervals: fencing.fenceIntervals,
+            savingThrows: fencing.savingThrows,
+            successfulFence: fencing.successfulFence == .migrate ? .migrate : .none,
+            failedFence: fencing.failedFence == .migrate ? .migrate : .none,
+            selfFenceIntervals: fencing.suicideIntervals, disableOnIPMIFailure: fencing.disableOnIPMIFailure)
+        ipmiCipherSuite = fencing.ipmi.cipherSuite
+        ipmiCheckInterval = fencing.ipmi.checkInterval
         migrationTargetSelector = configuration.migration.targetSelector.rawValue
         vm = Self.vmSettings(configuration)
         for (name, network) in configuration.networks {

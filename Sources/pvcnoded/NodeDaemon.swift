@@ -5,6 +5,7 @@ import HostStats
 import Hypervisor
 import Logging
 import NodeCore
+import PowerControl
 import ServiceLifecycle
 import ZooKeeper
 
@@ -33,10 +34,28 @@ struct NodeDaemon: Service {
     var hypervisor: LibvirtHypervisor?
     /// The VM cores' clock.
     let time = MonotonicTime()
+    /// Engaged by the self-fence: no VM runs here until a keepalive completes again.
+    let guestHold = GuestHold()
+
+    private func makeSelfFence() -> SelfFenceWatch {
+        var fenceLogger = logger
+        fenceLogger[metadataKey: "subsystem"] = "fence"
+        return SelfFenceWatch(intervals: settings.fence.selfFenceIntervals, keepaliveInterval: settings.keepaliveInterval,
+                              hold: guestHold, hypervisor: hypervisor, time: time, logger: fenceLogger)
+    }
 
     func run() async throws {
         let catalog = try SchemaCatalog.bundled()
-        let connector = SessionConnector(configuration: settings.zookeeper, logger: logger)
+        var connector = SessionConnector(configuration: settings.zookeeper, logger: logger)
+        // Back within an interval of ZooKeeper's return: the fencers restart their dead timers
+        // when their own sessions come back, and a node still backing off past the dead
+        // threshold and its saving throws would be fenced for the outage.
+        connector.maximumBackoff = min(connector.maximumBackoff, settings.keepaliveInterval)
+        // For the daemon's whole life, across sessions: a node cut off reconnects without
+        // keepalives, and that is when the self-fence must act.
+        let selfFence = makeSelfFence()
+        let selfFenceRun = Task { await selfFence.run() }
+        defer { selfFenceRun.cancel() }
         var lastProblem: String?
         var backoff = Duration.milliseconds(250)
         metrics.daemonState(nil)
@@ -56,7 +75,7 @@ struct NodeDaemon: Service {
             defer { stateLog.cancel() }
             let outcome: Outcome
             do {
-                outcome = try await serve(on: store, catalog: catalog)
+                outcome = try await serve(on: store, catalog: catalog, selfFence: selfFence)
             } catch {
                 // Garbage in a key we read, or a lock that timed out: stay up, say so once, and
                 // try again from the start, as an operator may fix the cluster under us.
@@ -126,7 +145,7 @@ struct NodeDaemon: Service {
         }
     }
 
-    private func serve(on store: ZooKeeperClient, catalog: SchemaCatalog) async throws -> Outcome {
+    private func serve(on store: ZooKeeperClient, catalog: SchemaCatalog, selfFence: SelfFenceWatch) async throws -> Outcome {
         try await inspectBeforeSetup(on: store, catalog: catalog)
         let schema = try await SchemaSetup(catalog: catalog, logger: logger).ensure(on: store)
         let latest = Self.latestSchema(catalog, logger: logger)
@@ -180,8 +199,15 @@ struct NodeDaemon: Service {
             addresses: settings.floatingAddresses, timings: settings.primaryTimings, logger: logger)
         let roleRun = Task { await role.run(sessionStates: store.sessionStates()) }
         let fleet = try vmFleet(store: store, schema: schema)
-        let fleetRun = Task { await fleet?.run() }
+        let fleetRun = Task { [guestHold] in
+            if let fleet { await FleetSupervision.run(fleet, hold: guestHold) }
+        }
         defer { fleetRun.cancel() }
+        let fence = try fenceRun(store: store, schema: schema)
+        var fenceTask: Task<Void, Never>?
+        defer { fenceTask?.cancel() }
+        let bmcCheckRun = Task { await bmcCheck(store: store, schema: schema)?.runPeriodically(every: settings.ipmiCheckInterval) }
+        defer { bmcCheckRun.cancel() }
         let domainStateRun = Task { await domainStateWatch(store: store, schema: schema)?.run() }
         defer { domainStateRun.cancel() }
         var vmFigures = VMFigures()
@@ -232,14 +258,20 @@ struct NodeDaemon: Service {
                 vmFigures = figures
             }
             let figures = stats(&outages, vm: vmFigures)
+            selfFence.maintenance(maintenance.isOn)
             await perform(lifecycle.onKeepaliveTick(figures, now: Self.now()),
                           on: store, lifecycle: &lifecycle, outages: &outages,
-                          keepaliveExtras: role.dutiesActive ? primaryKeepaliveWrites(primaryPaths) : [])
+                          keepaliveExtras: role.dutiesActive ? primaryKeepaliveWrites(primaryPaths) : [],
+                          selfFence: selfFence)
             if !wasRunning && lifecycle.phase == .running {
                 logger.notice("daemon state run")
                 role.send(.running)
+                if let fence {
+                    fenceTask = Task { await fence.run(sessionStates: store.sessionStates()) }
+                }
             }
             role.send(.tick(keepalive: true))
+            fence?.post(.tick)
             if settings.logKeepalives {
                 logger.info("keepalive", metadata: [
                     "state": "\(lifecycle.committedState?.rawValue ?? "none")", "load": "\(figures.cpuLoad)",
@@ -288,7 +320,7 @@ struct NodeDaemon: Service {
     /// the keepalive interval, whatever the client does.
     private func perform(_ initial: [Directive], on store: ZooKeeperClient,
                          lifecycle: inout NodeLifecycle, outages: inout OutageLog,
-                         keepaliveExtras: [Operation] = []) async {
+                         keepaliveExtras: [Operation] = [], selfFence: SelfFenceWatch? = nil) async {
         var queue = initial
         while !queue.isEmpty {
             switch queue.removeFirst() {
@@ -303,6 +335,7 @@ struct NodeDaemon: Service {
                     var succeeded = false
                     if case .success = result { succeeded = true }
                     metrics.keepalive(took: ContinuousClock.now - started, succeeded: succeeded)
+                    await selfFence?.keepalive(succeeded: succeeded)
                 }
                 switch result {
                 case .success:
@@ -358,6 +391,34 @@ struct NodeDaemon: Service {
         flushLogger[metadataKey: "subsystem"] = "flush"
         return DomainStateWatch(node: settings.name, store: store, schema: schema, settings: vm, time: time,
                                 logger: flushLogger)
+    }
+
+    /// Coordinators fence (PVC's rule); a node with fencing disabled (0 intervals) has no fencer.
+    private func fenceRun(store: ZooKeeperClient, schema: SchemaVersion) throws -> FenceRun? {
+        guard settings.role == .coordinator, settings.fence.fenceIntervals > 0 else { return nil }
+        var fenceLogger = logger
+        fenceLogger[metadataKey: "subsystem"] = "fence"
+        return try FenceRun(node: settings.name, store: store, schema: schema, settings: settings.fence,
+                            maintenance: maintenance, storage: NoBlockStorage(), cipherSuite: settings.ipmiCipherSuite,
+                            time: time, logger: fenceLogger)
+    }
+
+    private func bmcCheck(store: ZooKeeperClient, schema: SchemaVersion) -> BMCCheck? {
+        var checkLogger = logger
+        checkLogger[metadataKey: "subsystem"] = "fence"
+        var control: IPMIPowerControl?
+        var reason = "no BMC configured (fencing.ipmi.hostname); peers cannot fence this node"
+        if !settings.ipmiHostname.isEmpty {
+            do {
+                control = IPMIPowerControl(address: try BMCAddress(parsing: settings.ipmiHostname),
+                                           username: settings.ipmiUsername, password: settings.ipmiPassword,
+                                           cipherSuite: settings.ipmiCipherSuite)
+            } catch {
+                reason = "fencing.ipmi.hostname is not a BMC address: \(error)"
+            }
+        }
+        return BMCCheck(node: settings.name, store: store, schema: schema, control: control,
+                        unconfiguredReason: reason, logger: checkLogger)
     }
 
     private func vmFleet(store: ZooKeeperClient, schema: SchemaVersion) throws -> VMFleet? {

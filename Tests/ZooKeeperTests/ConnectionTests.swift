@@ -53,7 +53,7 @@ import ZooKeeper
         #expect(error?.code == .connectionFailed)
         #expect(error?.description.contains("127.0.0.1:1") == true)
         // Bounded: the call returns at its deadline, not whenever the library gives up (never).
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func anUnparseableHostListIsRefused() async throws {
