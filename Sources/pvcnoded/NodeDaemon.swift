@@ -46,11 +46,12 @@ struct NodeDaemon: Service {
 
     func run() async throws {
         let catalog = try SchemaCatalog.bundled()
-        var connector = SessionConnector(configuration: settings.zookeeper, logger: logger)
+        var backingOff = SessionConnector(configuration: settings.zookeeper, logger: logger)
         // Back within an interval of ZooKeeper's return: the fencers restart their dead timers
         // when their own sessions come back, and a node still backing off past the dead
         // threshold and its saving throws would be fenced for the outage.
-        connector.maximumBackoff = min(connector.maximumBackoff, settings.keepaliveInterval)
+        backingOff.maximumBackoff = min(backingOff.maximumBackoff, settings.keepaliveInterval)
+        let connector = backingOff
         // For the daemon's whole life, across sessions: a node cut off reconnects without
         // keepalives, and that is when the self-fence must act.
         let selfFence = makeSelfFence()
