@@ -57,8 +57,10 @@ readonly AUTO_FIRST=29800 AUTO_LAST=29999
 readonly READY_TIMEOUT=${IPMI_READY_TIMEOUT:-10}
 readonly STOP_TIMEOUT=5
 readonly REGISTRY=${PVC_IPMI_REGISTRY:-/tmp/pvc-ipmi-ports}
-# Bounds inside a chassis action, in ms: the whole action must answer ipmi_sim well under the
-# 1 s after which ipmitool retransmits (and the action would run twice).
+# Bounds inside a chassis action: the whole action must answer ipmi_sim well under the 1 s after
+# which ipmitool retransmits (and the action would run twice). The hook (s) and the wait for the
+# killed node to die (ms) are never both long in practice: SIGKILL takes effect in milliseconds.
+# Starting the node (ms) only waits for node.cmd to write its PID.
 readonly HOOK_TIMEOUT=0.6 DEATH_WAIT_MS=300 START_WAIT_MS=500
 
 # See zookeeper.sh: long-lived children start with default signal dispositions and no mask.

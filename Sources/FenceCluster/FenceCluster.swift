@@ -252,7 +252,9 @@ public final class FenceCluster: Sendable {
         return files.filter { $0.hasSuffix(".pid") }.compactMap { file in
             guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8),
                   let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  LibvirtDaemon.isAlive(pid: pid)
+                  LibvirtDaemon.isAlive(pid: pid),
+                  let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+                  command.hasPrefix("qemu")
             else { return nil }
             return pid
         }
@@ -309,29 +311,19 @@ public final class FenceCluster: Sendable {
         try await zooKeeper.restart(1)
     }
 
-    private static let cutTable = "fence_cut"
-
-    /// Drops, inside the partitioned node's namespace, all traffic to and from ZooKeeper's port
-    /// on the bridge (nothing answers: the session times out as in a real partition).
+    /// Takes the partitioned node's eth0 down inside its namespace: nothing of ZooKeeper's reaches
+    /// it any more (nor anything else on the bridge), while its libvirtd's unix socket stays
+    /// reachable. (nft rules would cut ZooKeeper alone, but nftables is not among the test's
+    /// dependencies; the node has nothing else on the network to lose.)
     public func cut() async throws {
-        guard let network, let zooKeeper else { throw FleetError(description: "no partitioned node") }
-        let host = zooKeeper.bindAddress
-        let port = zooKeeper.basePort
-        let rules = """
-            table inet \(Self.cutTable) {
-              chain out { type filter hook output priority 0; policy accept; ip daddr \(host) tcp dport \(port) drop; }
-              chain in { type filter hook input priority 0; policy accept; ip saddr \(host) tcp sport \(port) drop; }
-            }
-
-            """
-        let path = network.directory + "/cut.nft"
-        try rules.write(toFile: path, atomically: true, encoding: .utf8)
-        try await network.exec(1, ["nft", "-f", path])
+        guard let network else { throw FleetError(description: "no partitioned node") }
+        try await network.exec(1, ["ip", "link", "set", "eth0", "down"])
     }
 
+    /// eth0 up again (its address and the bridge's /24 route come back with it).
     public func heal() async throws {
         guard let network else { throw FleetError(description: "no partitioned node") }
-        try await network.exec(1, ["nft", "delete", "table", "inet", Self.cutTable])
+        try await network.exec(1, ["ip", "link", "set", "eth0", "up"])
     }
 
     /// Whether the partitioned node's namespace reaches ZooKeeper now (a TCP connect from inside

@@ -194,6 +194,7 @@ struct NodeDaemon: Service {
         let publishing = Task { await publisher?.run() }
         defer { publishing.cancel() }
         let primaryPaths = try PrimaryPaths(schema: schema)
+        await SessionMarker.register(settings.name, store: store, sessions: primaryPaths.sessions, logger: logger)
         let role = PrimaryRole(
             name: settings.name, role: settings.role, store: store, paths: primaryPaths,
             network: settings.floatingAddresses.isEmpty ? nil : IPRoute2Network(logger: logger),

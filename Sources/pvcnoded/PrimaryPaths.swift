@@ -10,6 +10,8 @@ struct PrimaryPaths: Sendable {
     let maintenance: String
     let migrationTargetSelector: String
     let upstreamIP: String
+    /// Our extension: one ephemeral child per live daemon session (`SessionMarker`).
+    let sessions: String
 
     init(schema: SchemaVersion) throws {
         self.schema = schema
@@ -19,6 +21,7 @@ struct PrimaryPaths: Sendable {
         maintenance = try schema.path("base.config.maintenance")
         migrationTargetSelector = try schema.path("base.config.migration_target_selector")
         upstreamIP = try schema.path("base.config.upstream_ip")
+        sessions = try schema.path("base.sessions")
     }
 
     func node(_ name: String) throws -> NodePaths {

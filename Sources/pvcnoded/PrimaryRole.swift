@@ -425,7 +425,9 @@ final class PrimaryRole: Sendable {
                     "node": "\(peer)", "value": "\(routerText.prefix(64))"])
             }
             return PeerRouter(name: peer, routerState: routerState, routerStateVersion: router.stat.version,
-                              daemonState: daemon, keepalive: Int(keepalive), keepaliveVersion: keepaliveData.stat.version)
+                              daemonState: daemon, keepalive: Int(keepalive), keepaliveVersion: keepaliveData.stat.version,
+                              sessionLive: await SessionMarker.isLive(peer, store: store, sessions: paths.sessions,
+                                                                      logger: logger))
         } catch {
             logger.warning("cannot read a node's state", metadata: ["node": "\(peer)", "error": "\(error)"])
             return nil

@@ -11,7 +11,7 @@ import ScenarioTesting
 ///     NAME claimed won|lost|error at=T
 ///     NAME peers epoch=E at=T PEER=ROUTER@VERSION,DAEMONSTATE,KEEPALIVE ...
 ///     NAME keepalive-of PEER=KEEPALIVE|- epoch=E at=T
-///     NAME liveness PEER=ROUTER@VERSION,DAEMONSTATE,KEEPALIVE epoch=E at=T
+///     NAME liveness PEER=ROUTER@VERSION,DAEMONSTATE,KEEPALIVE[,session-live] epoch=E at=T
 ///     NAME entered ok|fail at=T
 ///     NAME marker [epoch=V] [takeover=N:P] [relinquish=N:P] at=T   (no fields: PVC's blank)
 ///     NAME added|removed|duties-started|duties-stopped at=T
@@ -112,13 +112,15 @@ struct PrimaryScenarioRunner: ScenarioRunner {
     private static func peer(_ name: String, _ text: String, line: String) throws -> PeerRouter {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let router = parts[0].split(separator: "@").map(String.init)
-        guard parts.count == 3, router.count == 2, let version = Int32(router[1]) else {
-            throw ScenarioCommand.Problem("'\(line)': peer \(name) is not ROUTER@VERSION,DAEMONSTATE,KEEPALIVE")
+        guard parts.count == 3 || (parts.count == 4 && parts[3] == "session-live"), router.count == 2,
+              let version = Int32(router[1]) else {
+            throw ScenarioCommand.Problem("'\(line)': peer \(name) is not ROUTER@VERSION,DAEMONSTATE,KEEPALIVE[,session-live]")
         }
         let keepalive = parts[2].split(separator: "@").map(String.init)
         return PeerRouter(name: name, routerState: RouterState(rawValue: router[0]), routerStateVersion: version,
                           daemonState: parts[1] == "-" ? nil : parts[1], keepalive: Int(keepalive[0]),
-                          keepaliveVersion: keepalive.count == 2 ? Int32(keepalive[1]) ?? -1 : -1)
+                          keepaliveVersion: keepalive.count == 2 ? Int32(keepalive[1]) ?? -1 : -1,
+                          sessionLive: parts.count == 4)
     }
 
     static func status(_ core: PrimaryContention) -> String {

@@ -108,7 +108,13 @@ public struct PrimaryContention: Sendable, Equatable {
     public mutating func onPrimaryLiveness(_ primary: PeerRouter, epochNow: Int, now: Int) -> [PrimaryDirective] {
         guard isCoordinator, routerState == .secondary, handover == nil, session == .connected, running,
               let key, key.names(primary.name), primary.name != node else { return [] }
-        guard primary.isGone(epochNow: epochNow, deadAfter: timings.deadAfter) else { return [] }
+        guard primary.isGone(epochNow: epochNow, deadAfter: timings.deadAfter) else {
+            let silent = primary.daemonState == "dead"
+                || (primary.daemonState == "run" && primary.keepalive.map { epochNow - $0 > timings.deadAfter } == true)
+            guard silent, primary.sessionLive else { return [] }
+            return [.note("primary \(primary.name) is silent but its ZooKeeper session lives: it may still hold the "
+                          + "addresses; waiting for its session to end or a fence")]
+        }
         let why = primary.daemonState == "run"
             ? "its last keepalive is \(epochNow - (primary.keepalive ?? epochNow)) s old"
             : "its daemon state is \(primary.daemonState ?? "missing")"

@@ -1,0 +1,294 @@
+import FenceCluster
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 6's real fencing tests: three pvcnoded with a libvirtd and a simulated BMC each
+/// (ipmi_sim, whose power off SIGKILLs the node's daemon and guests), at the fast profile
+/// (keepalive 1 s, dead after 3 s, two saving throws).
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct FencingTests {
+    static let resourceKeys = ["memused", "memfree", "memalloc", "memprov", "vcpualloc", "cpuload", "domainscount"]
+
+    @Test func aCrashedHypervisorIsFencedAndItsVMsStartOnThePeers() async throws {
+        try await FenceCluster.with(.fast) { cluster in
+            let victim = await cluster.nonPrimary()
+            let peers = FenceCluster.nodeNames.filter { $0 != victim }
+            let uuids = try await cluster.startGuests(["fc1", "fc2"], on: victim)
+            let recorder = cluster.recordDaemonStates(extra: ["/nodes/\(victim)/domainstate"]
+                + Self.resourceKeys.map { "/nodes/\(victim)/\($0)" } + ["/nodes/\(victim)/runningdomains"])
+            defer { recorder.stop() }
+            let sampler = GuestSampler()
+            sampler.start(cluster.vm.hypervisors, libvirtds: cluster.vm.libvirtds)
+            let killed = ContinuousClock.now
+
+            await cluster.killDaemon(victim)
+            let dead = await recorder.waitFor("/nodes/\(victim)/daemonstate", "dead", timeout: .seconds(30))
+            #expect(dead != nil, "\(cluster.logTails())")
+            let fenced = await recorder.waitFor("/nodes/\(victim)/daemonstate", "fenced", timeout: .seconds(60))
+            try #require(fenced != nil, "never fenced: \(recorder.values("/nodes/\(victim)/daemonstate"))\n\(cluster.logTails())")
+            if let dead {
+                // Not before the threshold, nor before the saving throws.
+                #expect(killed.duration(to: dead) >= .seconds(2), "dead after \(killed.duration(to: dead))")
+                if let fenced { #expect(dead.duration(to: fenced) >= .seconds(1)) }
+            }
+            #expect(try await cluster.waitFor("/nodes/\(victim)/domainstate", timeout: .seconds(60)) { $0 == "flushed" },
+                    "\(cluster.logTails())")
+            #expect(recorder.values("/nodes/\(victim)/domainstate").contains("fence-flush"),
+                    "\(recorder.values("/nodes/\(victim)/domainstate"))")
+
+            // Each VM: `start` on a peer, lastnode the victim, running there and nowhere else.
+            for uuid in uuids {
+                #expect(try await cluster.eventually(timeout: .seconds(90)) {
+                    let running = try await cluster.runningOn(uuid)
+                    return running.count == 1 && peers.contains(running[0])
+                }, "\(uuid) runs on \(try await cluster.runningOn(uuid))\n\(cluster.logTails())")
+                let node = await cluster.value("/domains/\(uuid)/node")
+                #expect(await cluster.value("/domains/\(uuid)/state") == "start")
+                #expect(try await cluster.runningOn(uuid) == [node ?? "-"], "node key \(node ?? "-")")
+                #expect(await cluster.value("/domains/\(uuid)/lastnode") == victim)
+            }
+            await sampler.stop()
+            #expect(sampler.doubleRuns(of: uuids).isEmpty, "\(sampler.doubleRuns(of: uuids))")
+
+            // The victim's figures were zeroed by the fencer (its restarted daemon writes its own
+            // later: the recorder's history is what shows the zeroing).
+            for key in Self.resourceKeys {
+                let path = "/nodes/\(victim)/\(key)"
+                #expect(recorder.first(path, "0", after: fenced ?? killed) != nil || recorder.values(path).last == "0",
+                        "\(key): \(recorder.values(path))")
+            }
+            #expect(try await cluster.waitFor("/nodes/\(victim)/runningdomains", timeout: .seconds(30)) { $0 == "" })
+
+            // Off, then on: the BMC started the daemon again; it runs but stays flushed.
+            let power = cluster.powerLog(victim)
+            let off = power.firstIndex { $0.action == "off" }
+            let on = power.lastIndex { $0.action == "on" && $0.result.hasPrefix("started") }
+            #expect(off != nil && on != nil && off! < on!, "power.log: \(power)")
+            #expect(try await cluster.waitFor("/nodes/\(victim)/daemonstate", timeout: .seconds(60)) { $0 == "run" },
+                    "\(cluster.logTails())")
+            #expect(cluster.daemonRuns(victim))
+            try await Task.sleep(for: .seconds(4))
+            #expect(await cluster.value("/nodes/\(victim)/domainstate") == "flushed")
+            for uuid in uuids {
+                #expect(await cluster.value("/domains/\(uuid)/node") != victim)
+            }
+            // Nobody else was ever dead.
+            for peer in peers {
+                let states = recorder.values("/nodes/\(peer)/daemonstate")
+                #expect(!states.contains("dead") && !states.contains("fenced"), "\(peer): \(states)")
+            }
+        }
+    }
+
+    @Test func aBMCThatNeverPowersOffIsAFailedFenceAndNothingMoves() async throws {
+        var options = FenceCluster.Options.fast
+        options.stuckOn = ["hv1", "hv2", "hv3"]
+        try await FenceCluster.with(options) { cluster in
+            let victim = await cluster.nonPrimary()
+            let uuids = try await cluster.startGuests(["st1", "st2"], on: victim)
+            let recorder = cluster.recordDaemonStates()
+            defer { recorder.stop() }
+            // A hung machine: its daemon stopped, its guests running, its power on.
+            cluster.freezeDaemon(victim)
+            #expect(await recorder.waitFor("/nodes/\(victim)/daemonstate", "dead", timeout: .seconds(30)) != nil,
+                    "\(cluster.logTails())")
+            // The fencer asks for off; the BMC acknowledges it and nothing happens.
+            #expect(try await cluster.eventually(timeout: .seconds(60)) {
+                cluster.powerLog(victim).contains { $0.action == "off" && $0.result == "stuck" }
+            }, "\(cluster.logTails())")
+            // The verdict (never seen off) leaves everything where it was, with failed_fence: none.
+            try await Task.sleep(for: .seconds(12))
+            #expect(!recorder.values("/nodes/\(victim)/daemonstate").contains("fenced"),
+                    "\(recorder.values("/nodes/\(victim)/daemonstate"))\n\(cluster.logTails())")
+            #expect(await cluster.value("/nodes/\(victim)/daemonstate") == "dead")
+            #expect(await cluster.value("/nodes/\(victim)/domainstate") == "ready")
+            for uuid in uuids {
+                #expect(await cluster.value("/domains/\(uuid)/state") == "start")
+                #expect(await cluster.value("/domains/\(uuid)/node") == victim)
+                #expect(try await cluster.runningOn(uuid) == [victim])
+            }
+            #expect(cluster.daemonPID(victim) != nil, "the frozen daemon was killed")
+        }
+    }
+
+    @Test func anUnreachableBMCIsAFailedFenceThatDoesNotStallTheFencer() async throws {
+        var options = FenceCluster.Options.fast
+        options.unreachableBMC = ["hv2"]
+        try await FenceCluster.with(options) { cluster in
+            // Each node publishes its own BMC check: hv2's fails, the others' pass.
+            for node in FenceCluster.nodeNames {
+                let expected = node == "hv2" ? "false" : "true"
+                let ok = try await cluster.waitFor("/nodes/\(node)/monitoring_data/ipmi/data", timeout: .seconds(60)) {
+                    Self.okField($0) == expected
+                }
+                #expect(ok, "\(node): \(await cluster.value("/nodes/\(node)/monitoring_data/ipmi/data") ?? "-")")
+                #expect(await cluster.value("/nodes/\(node)/monitoring_data/ipmi/message") != nil)
+            }
+            #expect(try await cluster.makePrimary("hv1"), "\(cluster.logTails())")
+            let uuids = try await cluster.startGuests(["un1", "un2"], on: "hv2")
+            let other = try await cluster.startGuests(["un3"], on: "hv3")
+            let recorder = cluster.recordDaemonStates()
+            defer { recorder.stop() }
+
+            await cluster.killDaemon("hv2")
+            let dead = await recorder.waitFor("/nodes/hv2/daemonstate", "dead", timeout: .seconds(30))
+            try #require(dead != nil, "\(cluster.logTails())")
+            // hv3 dies too, after hv2's fence has begun: its fence (working BMC) must not wait
+            // for ever behind hv2's unreachable one.
+            try await Task.sleep(for: cluster.options.fenceDelay - cluster.options.deadThreshold)
+            await cluster.killDaemon("hv3")
+            let fenced = await recorder.waitFor("/nodes/hv3/daemonstate", "fenced", timeout: .seconds(45))
+            #expect(fenced != nil, "hv3 was not fenced within 45 s: \(recorder.values("/nodes/hv3/daemonstate"))\n"
+                    + cluster.logTails())
+            #expect(try await cluster.eventually(timeout: .seconds(90)) {
+                try await cluster.runningOn(other[0]) == ["hv1"]
+            }, "\(cluster.logTails())")
+
+            // hv2: a failed fence, its VMs untouched.
+            #expect(!recorder.values("/nodes/hv2/daemonstate").contains("fenced"))
+            #expect(await cluster.value("/nodes/hv2/daemonstate") == "dead")
+            for uuid in uuids {
+                #expect(await cluster.value("/domains/\(uuid)/state") == "start")
+                #expect(await cluster.value("/domains/\(uuid)/node") == "hv2")
+                #expect(try await cluster.runningOn(uuid) == ["hv2"])
+            }
+            let log = cluster.log("hv1")
+            #expect(log.contains("hv2") && log.lowercased().contains("fail"), "\(cluster.logTails())")
+            #expect(!log.contains(FenceCluster.ipmiPassword), "the BMC password is in hv1's log")
+        }
+    }
+
+    @Test func aPartitionedNodeFencesItselfBeforeItsPeersStartItsVMs() async throws {
+        var options = FenceCluster.Options.fast
+        options.partitionedNode = "hv3"
+        options.suicideIntervals = 2
+        try await FenceCluster.with(options) { cluster in
+            #expect(try await cluster.makePrimary("hv1"), "\(cluster.logTails())")
+            let uuids = try await cluster.startGuests(["pt1", "pt2"], on: "hv3")
+            let recorder = cluster.recordDaemonStates()
+            defer { recorder.stop() }
+            let sampler = GuestSampler()
+            sampler.start(cluster.vm.hypervisors, libvirtds: cluster.vm.libvirtds)
+            let cut = ContinuousClock.now
+            try await cluster.cut()
+
+            #expect(try await cluster.eventually(timeout: .seconds(30)) { cluster.log("hv3").contains("self-fence") },
+                    "\(cluster.logTails())")
+            let dead = await recorder.waitFor("/nodes/hv3/daemonstate", "dead", timeout: .seconds(30))
+            #expect(dead != nil, "\(cluster.logTails())")
+            let moved = try await cluster.eventually(timeout: .seconds(120)) {
+                for uuid in uuids {
+                    let running = try await cluster.runningOn(uuid)
+                    guard running.count == 1, running[0] != "hv3" else { return false }
+                }
+                return true
+            }
+            try await Task.sleep(for: .seconds(1))
+            await sampler.stop()
+            #expect(moved, "\(cluster.logTails())")
+
+            #expect(sampler.doubleRuns(of: uuids).isEmpty, "\(sampler.doubleRuns(of: uuids))")
+            for uuid in uuids {
+                let gone = sampler.firstAbsence(uuid, from: "hv3", after: cut)
+                let elsewhere = sampler.firstSeen(uuid, elsewhereThan: "hv3")
+                #expect(gone != nil && elsewhere != nil && gone! <= elsewhere!,
+                        "\(uuid): gone from hv3 at \(gone.map { cut.duration(to: $0) }.map(String.init(describing:)) ?? "never"), "
+                        + "started elsewhere at \(elsewhere.map { cut.duration(to: $0) }.map(String.init(describing:)) ?? "never")")
+                // Destroyed by its own node before the peers could even call it dead.
+                if let gone, let dead {
+                    #expect(gone <= dead, "\(uuid) gone at +\(cut.duration(to: gone)), hv3 dead at +\(cut.duration(to: dead))")
+                }
+                #expect(sampler.lastSeen(uuid, on: "hv3").map { $0 < (elsewhere ?? .now) } ?? true)
+            }
+        }
+    }
+
+    @Test func zooKeeperDownForTwiceTheDeadThresholdFencesNobody() async throws {
+        var options = FenceCluster.Options.fast
+        options.ownZooKeeper = true
+        try await FenceCluster.with(options) { cluster in
+            let uuids = try await cluster.startGuests(["zk1"], on: "hv2")
+            try await cluster.stopZooKeeper()
+            try await Task.sleep(for: cluster.options.deadThreshold * 2)
+            try await cluster.startZooKeeper()
+
+            // Everything the detector and the saving throws would need, twice over.
+            let seen = await Self.daemonStates(cluster, for: cluster.options.fenceDelay * 2 + .seconds(10))
+            let bad = seen.filter { $0.value.contains("dead") || $0.value.contains("fenced") }
+            #expect(bad.isEmpty, "\(seen)\n\(cluster.logTails())")
+            for node in FenceCluster.nodeNames {
+                #expect(await cluster.value("/nodes/\(node)/daemonstate") == "run", "\(node)")
+                #expect(cluster.powerLog(node).allSatisfy { $0.action == "status" }, "\(node): \(cluster.powerLog(node))")
+            }
+            #expect(try await cluster.runningOn(uuids[0]) == ["hv2"])
+            #expect(await cluster.value("/domains/\(uuids[0])/state") == "start")
+        }
+    }
+
+    @Test func maintenanceStopsDetection() async throws {
+        try await FenceCluster.with(.fast) { cluster in
+            try await cluster.write("/config/maintenance", "true")
+            let victim = await cluster.nonPrimary()
+            await cluster.killDaemon(victim)
+            let during = await Self.daemonStates(cluster, for: cluster.options.fenceDelay * 2)
+            #expect(during.allSatisfy { !$0.value.contains("dead") && !$0.value.contains("fenced") },
+                    "\(during)\n\(cluster.logTails())")
+            #expect(!cluster.powerLog(victim).contains { $0.action == "off" })
+
+            try cluster.restartDaemon(victim)
+            #expect(try await cluster.waitFor("/nodes/\(victim)/daemonstate", timeout: .seconds(60)) { $0 == "run" })
+            try await cluster.write("/config/maintenance", "false")
+            let after = await Self.daemonStates(cluster, for: cluster.options.fenceDelay + .seconds(5))
+            #expect(after.allSatisfy { !$0.value.contains("dead") && !$0.value.contains("fenced") },
+                    "\(after)\n\(cluster.logTails())")
+        }
+    }
+
+    @Test func leavingMaintenanceRestartsTheDeadTimers() async throws {
+        try await FenceCluster.with(.fast) { cluster in
+            try await cluster.write("/config/maintenance", "true")
+            let victim = await cluster.nonPrimary()
+            await cluster.killDaemon(victim)
+            // Its keepalive is older than the threshold when maintenance ends...
+            try await Task.sleep(for: cluster.options.deadThreshold * 2)
+            let recorder = cluster.recordDaemonStates()
+            defer { recorder.stop() }
+            let ended = ContinuousClock.now
+            try await cluster.write("/config/maintenance", "false")
+            // ...but its timer starts then: dead a full threshold later, not at once.
+            let dead = await recorder.waitFor("/nodes/\(victim)/daemonstate", "dead", timeout: .seconds(30))
+            try #require(dead != nil, "\(cluster.logTails())")
+            let after = ended.duration(to: dead!)
+            #expect(after >= cluster.options.deadThreshold - .seconds(1), "dead \(after) after maintenance ended")
+        }
+    }
+
+    // MARK: Helpers
+
+    /// `"ok": true|false` of a monitoring JSON, as text.
+    static func okField(_ json: String?) -> String? {
+        guard let data = json?.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let ok = object["ok"] as? Bool
+        else { return nil }
+        return ok ? "true" : "false"
+    }
+
+    /// Every value each node's daemonstate took during `window`, read every 100 ms (reads that
+    /// fail, e.g. while ZooKeeper comes back, are skipped).
+    static func daemonStates(_ cluster: FenceCluster, for window: Duration) async -> [String: Set<String>] {
+        var seen: [String: Set<String>] = [:]
+        let deadline = ContinuousClock.now + window
+        while ContinuousClock.now < deadline {
+            for node in FenceCluster.nodeNames {
+                if let state = await cluster.value("/nodes/\(node)/daemonstate") { seen[node, default: []].insert(state) }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return seen
+    }
+}
