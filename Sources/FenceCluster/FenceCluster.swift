@@ -287,6 +287,13 @@ public final class FenceCluster: Sendable {
                      encoding: .utf8)) ?? ""
     }
 
+    /// Every node's log lines containing `marker` (e.g. a fencer's verdict, whoever fenced).
+    public func fenceLogLines(containing marker: String) -> [String] {
+        Self.nodeNames.flatMap { node in
+            log(node).split(separator: "\n").filter { $0.contains(marker) }.map { "\(node): \($0)" }
+        }
+    }
+
     /// The last lines of every node's log and power.log, for a failure message.
     public func logTails(_ lines: Int = 40) -> String {
         Self.nodeNames.map { node in

@@ -10,6 +10,7 @@ struct PVCBench: AsyncParsableCommand {
             progress on stderr. Without --zk a standalone ZooKeeper is started in a temporary \
             directory and stopped at the end.
             """,
-        subcommands: [ZooKeeperBenchmark.self, FootprintBenchmark.self, SwitchoverBenchmark.self, MigrationBenchmark.self, FlushBenchmark.self]
+        subcommands: [ZooKeeperBenchmark.self, FootprintBenchmark.self, SwitchoverBenchmark.self, MigrationBenchmark.self, FlushBenchmark.self,
+                      FailoverBenchmark.self]
     )
 }

@@ -42,10 +42,12 @@ struct FencingTests {
 
             // Each VM: `start` on a peer, lastnode the victim, running there and nowhere else.
             for uuid in uuids {
-                #expect(try await cluster.eventually(timeout: .seconds(90)) {
+                let settled = try await cluster.eventually(timeout: .seconds(90)) {
                     let running = try await cluster.runningOn(uuid)
                     return running.count == 1 && peers.contains(running[0])
-                }, "\(uuid) runs on \(try await cluster.runningOn(uuid))\n\(cluster.logTails())")
+                }
+                let runningNow = try await cluster.runningOn(uuid)
+                #expect(settled, "\(uuid) runs on \(runningNow)\n\(cluster.logTails())")
                 let node = await cluster.value("/domains/\(uuid)/node")
                 #expect(await cluster.value("/domains/\(uuid)/state") == "start")
                 #expect(try await cluster.runningOn(uuid) == [node ?? "-"], "node key \(node ?? "-")")
@@ -101,7 +103,11 @@ struct FencingTests {
                 cluster.powerLog(victim).contains { $0.action == "off" && $0.result == "stuck" }
             }, "\(cluster.logTails())")
             // The verdict (never seen off) leaves everything where it was, with failed_fence: none.
-            try await Task.sleep(for: .seconds(12))
+            let failed = try await cluster.eventually(timeout: .seconds(60)) {
+                cluster.fenceLogLines(containing: "fence of \(victim) failed").count > 0
+            }
+            #expect(failed, "\(cluster.logTails())")
+            try await Task.sleep(for: .seconds(3))
             #expect(!recorder.values("/nodes/\(victim)/daemonstate").contains("fenced"),
                     "\(recorder.values("/nodes/\(victim)/daemonstate"))\n\(cluster.logTails())")
             #expect(await cluster.value("/nodes/\(victim)/daemonstate") == "dead")
@@ -125,28 +131,25 @@ struct FencingTests {
                 let ok = try await cluster.waitFor("/nodes/\(node)/monitoring_data/ipmi/data", timeout: .seconds(60)) {
                     Self.okField($0) == expected
                 }
-                #expect(ok, "\(node): \(await cluster.value("/nodes/\(node)/monitoring_data/ipmi/data") ?? "-")")
+                let data = await cluster.value("/nodes/\(node)/monitoring_data/ipmi/data") ?? "-"
+                #expect(ok, "\(node): \(data)")
                 #expect(await cluster.value("/nodes/\(node)/monitoring_data/ipmi/message") != nil)
             }
             #expect(try await cluster.makePrimary("hv1"), "\(cluster.logTails())")
             let uuids = try await cluster.startGuests(["un1", "un2"], on: "hv2")
-            let other = try await cluster.startGuests(["un3"], on: "hv3")
             let recorder = cluster.recordDaemonStates()
             defer { recorder.stop() }
 
             await cluster.killDaemon("hv2")
             let dead = await recorder.waitFor("/nodes/hv2/daemonstate", "dead", timeout: .seconds(30))
             try #require(dead != nil, "\(cluster.logTails())")
-            // hv3 dies too, after hv2's fence has begun: its fence (working BMC) must not wait
-            // for ever behind hv2's unreachable one.
-            try await Task.sleep(for: cluster.options.fenceDelay - cluster.options.deadThreshold)
-            await cluster.killDaemon("hv3")
-            let fenced = await recorder.waitFor("/nodes/hv3/daemonstate", "fenced", timeout: .seconds(45))
-            #expect(fenced != nil, "hv3 was not fenced within 45 s: \(recorder.values("/nodes/hv3/daemonstate"))\n"
-                    + cluster.logTails())
-            #expect(try await cluster.eventually(timeout: .seconds(90)) {
-                try await cluster.runningOn(other[0]) == ["hv1"]
-            }, "\(cluster.logTails())")
+            // The verdict comes in bounded time (ipmitool's own retries are bounded), after the
+            // saving throws.
+            let failed = try await cluster.eventually(timeout: cluster.options.fenceDelay + .seconds(30)) {
+                cluster.fenceLogLines(containing: "fence of hv2 failed").count > 0
+            }
+            #expect(failed, "no failed fence of hv2 logged within 30 s of its saving throws\n\(cluster.logTails())")
+            try await Task.sleep(for: .seconds(2))
 
             // hv2: a failed fence, its VMs untouched.
             #expect(!recorder.values("/nodes/hv2/daemonstate").contains("fenced"))
@@ -156,9 +159,9 @@ struct FencingTests {
                 #expect(await cluster.value("/domains/\(uuid)/node") == "hv2")
                 #expect(try await cluster.runningOn(uuid) == ["hv2"])
             }
-            let log = cluster.log("hv1")
-            #expect(log.contains("hv2") && log.lowercased().contains("fail"), "\(cluster.logTails())")
-            #expect(!log.contains(FenceCluster.ipmiPassword), "the BMC password is in hv1's log")
+            for node in FenceCluster.nodeNames {
+                #expect(!cluster.log(node).contains(FenceCluster.ipmiPassword), "the BMC password is in \(node)'s log")
+            }
         }
     }
 
@@ -195,9 +198,10 @@ struct FencingTests {
             for uuid in uuids {
                 let gone = sampler.firstAbsence(uuid, from: "hv3", after: cut)
                 let elsewhere = sampler.firstSeen(uuid, elsewhereThan: "hv3")
+                let goneAt = gone.map { "+\(cut.duration(to: $0))" } ?? "never"
+                let elsewhereAt = elsewhere.map { "+\(cut.duration(to: $0))" } ?? "never"
                 #expect(gone != nil && elsewhere != nil && gone! <= elsewhere!,
-                        "\(uuid): gone from hv3 at \(gone.map { cut.duration(to: $0) }.map(String.init(describing:)) ?? "never"), "
-                        + "started elsewhere at \(elsewhere.map { cut.duration(to: $0) }.map(String.init(describing:)) ?? "never")")
+                        "\(uuid): gone from hv3 at \(goneAt), started elsewhere at \(elsewhereAt)")
                 // Destroyed by its own node before the peers could even call it dead.
                 if let gone, let dead {
                     #expect(gone <= dead, "\(uuid) gone at +\(cut.duration(to: gone)), hv3 dead at +\(cut.duration(to: dead))")
