@@ -62,10 +62,16 @@ struct DaemonSettings: Sendable {
         // A short first attempt, so an unreachable cluster is reported within seconds and the
         // connector's backoff, not the client, paces the retries.
         zookeeper.connectTimeout = .seconds(5)
+        // A crashed node's session must end soon after its peers stop hearing from it: a silent
+        // primary's addresses are taken only once its session has ended (`PeerRouter.isGone`).
+        // The dead threshold plus 2 s, within 4–10 s (10 s at PVC's defaults, 5 s for a 1 s × 3
+        // test cluster): never shorter than a ZooKeeper leader election needs.
+        let intervals = configuration.fencing.fenceIntervals > 0 ? configuration.fencing.fenceIntervals : 6
+        let threshold = keepaliveInterval * intervals
+        zookeeper.sessionTimeout = min(zookeeper.sessionTimeout, max(.seconds(4), threshold + .seconds(2)))
         self.zookeeper = zookeeper
         var timings = PrimaryTimings()
         // PVC's dead-node rule; with fencing disabled (0 intervals) still six, never "at once".
-        let intervals = configuration.fencing.fenceIntervals > 0 ? configuration.fencing.fenceIntervals : 6
         timings.deadAfter = max(1, Int((keepaliveInterval * intervals).components.seconds))
         // Half the session timeout: a leader election passes, a real outage drops the role long
         // before the server expires the session or a peer may take over.

@@ -204,7 +204,12 @@ struct FencingTests {
                         "\(uuid): gone from hv3 at \(goneAt), started elsewhere at \(elsewhereAt)")
                 // Destroyed by its own node before the peers could even call it dead.
                 if let gone, let dead {
-                    #expect(gone <= dead, "\(uuid) gone at +\(cut.duration(to: gone)), hv3 dead at +\(cut.duration(to: dead))")
+                    #expect(gone <= dead, """
+                        \(uuid) gone from hv3 at +\(cut.duration(to: gone)), hv3 marked dead at +\(cut.duration(to: dead)) \
+                        (cut at \(Date()) - \(cut.duration(to: .now)))
+                        \(cluster.fenceLogLines(containing: "self-fence").joined(separator: "\n"))
+                        \(cluster.fenceLogLines(containing: "hv3 is dead").joined(separator: "\n"))
+                        """)
                 }
                 #expect(sampler.lastSeen(uuid, on: "hv3").map { $0 < (elsewhere ?? .now) } ?? true)
             }

@@ -35,9 +35,10 @@ public struct SelfFence: Sendable, Equatable {
 
     /// The cluster's maintenance flag as last read: nobody is fenced in maintenance, so a node
     /// cut off then has no reason to destroy its VMs.
+    /// Leaving maintenance restarts the count, as the fencers restart their dead timers then.
     public mutating func onMaintenance(_ on: Bool, now: Int) -> [Directive] {
+        if maintenance && !on { lastSuccess = max(lastSuccess, now) }
         maintenance = on
-        if !on { lastSuccess = max(lastSuccess, now) }
         return []
     }
 

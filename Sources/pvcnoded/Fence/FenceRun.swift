@@ -44,7 +44,9 @@ final class FenceRun: Sendable {
         self.cipherSuite = cipherSuite
         self.time = time
         self.logger = logger
-        fenceLockPath = try schema.path("base.config.fence_lock")
+        // Schema 15 added the key; on an older active schema the same path serves (PVC's older
+        // daemons did not lock at all, so nothing else contends on it).
+        fenceLockPath = (try? schema.path("base.config.fence_lock")) ?? "/config/fence_lock"
         primaryNodePath = try schema.path("base.config.primary_node")
         nodesPath = try schema.path("base.node")
         (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(64))
