@@ -59,7 +59,7 @@ public struct FenceMonitor: Sendable, Equatable {
         return []
     }
 
-    /// A keepalive tick (or a wake-up the core asked for).
+    /// A keepalive tick.
     public mutating func onTick(now: Int) -> [FenceDirective] {
         if case .savingThrows = phase { return onWake(now: now) }
         guard phase == .idle, settings.fenceIntervals > 0, running, connected, !maintenance else { return [] }
@@ -74,12 +74,24 @@ public struct FenceMonitor: Sendable, Equatable {
         for observed in nodes where observed.name != node {
             present.insert(observed.name)
             if let seen = sightings[observed.name], seen.keepaliveVersion == observed.keepaliveVersion { continue }
-            sightings[observed.name] = Sighting(keepaliveVersion: observed.keepaliveVersion, since: now)
+            // Seen now, written up to an interval ago (scans run at keepalive ticks): the timer
+            // starts at the write as its own clock dates it, but never more than an interval back,
+            // so a skewed clock can shorten it by one interval at most (the saving throws follow).
+            let age = observed.keepalive.map { min(max(0, (epochNow - $0) * 1000), settings.keepaliveInterval) } ?? 0
+            sightings[observed.name] = Sighting(keepaliveVersion: observed.keepaliveVersion, since: now - age)
             failures[observed.name] = nil
         }
         sightings = sightings.filter { present.contains($0.key) }
         let dead = nodes.filter { isDead($0, now: now) }.sorted { $0.name < $1.name }
-        guard !dead.isEmpty, !maintenance, connected else { return [] }
+        guard !maintenance, connected else { return [] }
+        guard !dead.isEmpty else {
+            // Look again the moment the next silent node would cross the threshold, not at the
+            // next tick: detection then costs the threshold, not the threshold plus an interval.
+            let due = nodes.filter { $0.name != node && ($0.daemonState == "run" || $0.daemonState == "dead") }
+                .compactMap { sightings[$0.name].map { $0.since + settings.deadAfter } }
+                .filter { $0 > now }
+            return due.min().map { [.wake(at: $0)] } ?? []
+        }
         victims = dead
         scanEpoch = epochNow
         phase = .locking(candidates: dead.map(\.name))
@@ -119,6 +131,7 @@ public struct FenceMonitor: Sendable, Equatable {
 
     /// A wake-up the core asked for (`wake(at:)`).
     public mutating func onWake(now: Int) -> [FenceDirective] {
+        if phase == .idle { return onTick(now: now) }
         guard case .savingThrows(let victim, let remaining, let nextAt) = phase, now >= nextAt else { return [] }
         phase = .checkingThrow(victim: victim, remaining: remaining)
         return [.readVictim(victim)]
