@@ -52,11 +52,14 @@ SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/${BASH_SOURCE[0]##*/}
 readonly PROG SELF
 # shellcheck source-path=SCRIPTDIR source=lib/processes.sh
 source "${SELF%/*}/lib/processes.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/port-registry.sh
+source "${SELF%/*}/lib/port-registry.sh"
 
 readonly AUTO_FIRST=29800 AUTO_LAST=29999
 readonly READY_TIMEOUT=${IPMI_READY_TIMEOUT:-10}
 readonly STOP_TIMEOUT=5
-readonly REGISTRY=${PVC_IPMI_REGISTRY:-/tmp/pvc-ipmi-ports}
+readonly REGISTRY=${PVC_IPMI_REGISTRY:-/tmp/pvc-ipmi-ports} REGISTRY_VARIABLE=PVC_IPMI_REGISTRY
+readonly CLAIM_PIDFILES=(sim.pid watch.pid)
 # Bounds inside a chassis action: the whole action must answer ipmi_sim well under the 1 s after
 # which ipmitool retransmits (and the action would run twice). The hook (s) and the wait for the
 # killed node to die (ms) are never both long in practice: SIGKILL takes effect in milliseconds.
@@ -79,83 +82,14 @@ usage() {
 # ---------------------------------------------------------------------------------------------
 # Directory, layout, port claims
 
-set_dir() {
-    [[ -n "${1:-}" ]] || usage
-    if [[ "$2" == "create" ]]; then
-        mkdir -p -- "$1" || die "cannot create directory $1"
-    fi
-    [[ -d "$1" ]] || die "no such directory: $1"
-    DIR=$(cd -- "$1" && pwd -P)
-}
-
-layout_value() {
-    local key value
-    [[ -f "$DIR/layout" ]] || return 1
-    while IFS='=' read -r key value; do
-        if [[ "$key" == "$1" ]]; then
-            echo "$value"
-            return 0
-        fi
-    done <"$DIR/layout"
-    return 1
-}
-
 sim_pid() { live_pid_from "$DIR/sim.pid"; }
 
 port_in_use() {
     [[ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]]
 }
 
-lock_registry() {
-    if [[ ! -d "$REGISTRY" ]]; then
-        mkdir -p "$REGISTRY" 2>/dev/null || true
-        chmod 1777 "$REGISTRY" 2>/dev/null || true
-    fi
-    [[ -d "$REGISTRY" ]] || die "cannot create $REGISTRY (set PVC_IPMI_REGISTRY)"
-    : >>"$REGISTRY/lock" 2>/dev/null || true
-    exec {LOCK_FD}<"$REGISTRY/lock" || die "cannot open $REGISTRY/lock"
-    flock -w 30 "$LOCK_FD" || die "timed out after 30 s waiting for $REGISTRY/lock"
-}
-
-unlock_registry() { exec {LOCK_FD}<&-; }
-
-# A claim stands while its DIR still has that port in its layout and either its ipmi_sim or its
-# watcher is alive, or while it is younger than a start can take.
-claim_active() {
-    local file=$1 port=$2 cdir age saved=$DIR result=1
-    read -r cdir <"$file" 2>/dev/null || return 1
-    [[ -n "$cdir" && -f "$cdir/layout" ]] || return 1
-    grep -qx "port=$port" "$cdir/layout" || return 1
-    age=$(($(date +%s) - $(stat -c %Y "$file" 2>/dev/null || echo 0)))
-    ((age < READY_TIMEOUT + 30)) && return 0
-    DIR=$cdir
-    if live_pid_from "$cdir/sim.pid" >/dev/null || live_pid_from "$cdir/watch.pid" >/dev/null; then
-        result=0
-    fi
-    DIR=$saved
-    return $result
-}
-
 port_free() {
-    local port=$1 file=$REGISTRY/$1 cdir
-    if [[ -f "$file" ]]; then
-        read -r cdir <"$file" 2>/dev/null || cdir=""
-        if [[ "$cdir" != "$DIR" ]]; then
-            if claim_active "$file" "$port"; then return 1; fi
-            rm -f -- "$file"
-        fi
-    fi
-    ! port_in_use "$port"
-}
-
-release_claim() {
-    local file cdir
-    [[ -d "$REGISTRY" ]] || return 0
-    for file in "$REGISTRY"/[0-9]*; do
-        [[ -f "$file" ]] || continue
-        read -r cdir <"$file" 2>/dev/null || continue
-        if [[ "$cdir" == "$DIR" ]]; then rm -f -- "$file" 2>/dev/null || true; fi
-    done
+    claim_free "$1" && ! port_in_use "$1"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -541,16 +475,6 @@ cmd_watch() {
     if ((remove)) && [[ -f "$DIR/layout" ]]; then
         rm -rf -- "$DIR"
     fi
-}
-
-close_inherited_fds() {
-    local fd
-    for fd in "/proc/$BASHPID/fd"/*; do
-        fd=${fd##*/}
-        if is_uint "$fd" && ((fd > 2 && fd != 255)); then
-            exec {fd}>&-
-        fi
-    done
 }
 
 [[ $# -ge 1 ]] || usage

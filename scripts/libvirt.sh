@@ -48,11 +48,14 @@ SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/${BASH_SOURCE[0]##*/}
 readonly PROG SELF
 # shellcheck source-path=SCRIPTDIR source=lib/processes.sh
 source "${SELF%/*}/lib/processes.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/port-registry.sh
+source "${SELF%/*}/lib/port-registry.sh"
 
 readonly AUTO_FIRST=29700 AUTO_STEP=10 AUTO_LAST=29990 MIGRATION_PORTS=4
 readonly READY_TIMEOUT=${LV_READY_TIMEOUT:-60}
 readonly STOP_TIMEOUT=10
-readonly REGISTRY=${PVC_LIBVIRT_REGISTRY:-/tmp/pvc-libvirt-ports}
+readonly REGISTRY=${PVC_LIBVIRT_REGISTRY:-/tmp/pvc-libvirt-ports} REGISTRY_VARIABLE=PVC_LIBVIRT_REGISTRY
+readonly CLAIM_PIDFILES=(libvirtd.pid watch.pid)
 readonly CACHE_TEMPLATE=${PVC_LIBVIRT_CACHE:-/tmp/pvc-libvirt-cache}
 readonly MOUNTS="etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt cache:/var/cache/libvirt log:/var/log/libvirt"
 
@@ -100,80 +103,13 @@ port_in_use() {
 # ---------------------------------------------------------------------------------------------
 # Instance directory, layout and port claims
 
-set_dir() {
-    [[ -n "${1:-}" ]] || usage
-    if [[ "$2" == "create" ]]; then
-        mkdir -p -- "$1" || die "cannot create directory $1"
-    fi
-    [[ -d "$1" ]] || die "no such directory: $1"
-    DIR=$(cd -- "$1" && pwd -P)
-}
-
-layout_value() {
-    local key value
-    [[ -f "$DIR/layout" ]] || return 1
-    while IFS='=' read -r key value; do
-        if [[ "$key" == "$1" ]]; then
-            echo "$value"
-            return 0
-        fi
-    done <"$DIR/layout"
-    return 1
-}
-
-lock_registry() {
-    if [[ ! -d "$REGISTRY" ]]; then
-        mkdir -p "$REGISTRY" 2>/dev/null || true
-        chmod 1777 "$REGISTRY" 2>/dev/null || true
-    fi
-    [[ -d "$REGISTRY" ]] || die "cannot create $REGISTRY (set PVC_LIBVIRT_REGISTRY)"
-    : >>"$REGISTRY/lock" 2>/dev/null || true
-    exec {LOCK_FD}<"$REGISTRY/lock" || die "cannot open $REGISTRY/lock"
-    flock -w 30 "$LOCK_FD" || die "timed out after 30 s waiting for $REGISTRY/lock"
-}
-
-unlock_registry() { exec {LOCK_FD}<&-; }
-
-# A claim stands while its DIR still has that port in its layout and either its libvirtd or its
-# watcher is alive, or while it is younger than a start can take.
-claim_active() {
-    local file=$1 base=$2 cdir age saved=$DIR result=1
-    read -r cdir <"$file" 2>/dev/null || return 1
-    [[ -n "$cdir" && -f "$cdir/layout" ]] || return 1
-    grep -qx "port=$base" "$cdir/layout" || return 1
-    age=$(($(date +%s) - $(stat -c %Y "$file" 2>/dev/null || echo 0)))
-    ((age < READY_TIMEOUT + 30)) && return 0
-    DIR=$cdir
-    if live_pid_from "$cdir/libvirtd.pid" >/dev/null || live_pid_from "$cdir/watch.pid" >/dev/null; then
-        result=0
-    fi
-    DIR=$saved
-    return $result
-}
-
 base_free() {
-    local base=$1 port file=$REGISTRY/$1 cdir
-    if [[ -f "$file" ]]; then
-        read -r cdir <"$file" 2>/dev/null || cdir=""
-        if [[ "$cdir" != "$DIR" ]]; then
-            if claim_active "$file" "$base"; then return 1; fi
-            rm -f -- "$file"
-        fi
-    fi
+    local base=$1 port
+    claim_free "$base" || return 1
     for ((port = base; port <= base + MIGRATION_PORTS; port++)); do
         port_in_use "$port" && return 1
     done
     return 0
-}
-
-release_claim() {
-    local file cdir
-    [[ -d "$REGISTRY" ]] || return 0
-    for file in "$REGISTRY"/[0-9]*; do
-        [[ -f "$file" ]] || continue
-        read -r cdir <"$file" 2>/dev/null || continue
-        if [[ "$cdir" == "$DIR" ]]; then rm -f -- "$file" 2>/dev/null || true; fi
-    done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -489,16 +425,6 @@ cmd_watch() {
     if ((remove)) && [[ -f "$DIR/layout" ]]; then
         rm -rf -- "$DIR"
     fi
-}
-
-close_inherited_fds() {
-    local fd
-    for fd in "/proc/$BASHPID/fd"/*; do
-        fd=${fd##*/}
-        if is_uint "$fd" && ((fd > 2 && fd != 255)); then
-            exec {fd}>&-
-        fi
-    done
 }
 
 [[ $# -ge 1 ]] || usage

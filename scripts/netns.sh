@@ -399,16 +399,6 @@ cmd_watch() {
     do_down
 }
 
-close_inherited_fds() {
-    local fd
-    for fd in "/proc/$BASHPID/fd"/*; do
-        fd=${fd##*/}
-        if is_uint "$fd" && ((fd > 2 && fd != 255)); then
-            exec {fd}>&-
-        fi
-    done
-}
-
 [[ $# -ge 1 ]] || usage
 command=$1
 shift

@@ -176,15 +176,6 @@ mode_on_port() {
 # ---------------------------------------------------------------------------------------------
 # Instance directory and layout
 
-set_dir() {
-    [[ -n "${1:-}" ]] || usage
-    if [[ "$2" == "create" ]]; then
-        mkdir -p -- "$1" || die "cannot create directory $1"
-    fi
-    [[ -d "$1" ]] || die "no such directory: $1"
-    DIR=$(cd -- "$1" && pwd -P)
-}
-
 load_layout() {
     local file=$DIR/layout key value
     [[ -f "$file" ]] || die "$DIR has no layout file: was it started with '$PROG start'?"
@@ -757,17 +748,6 @@ cmd_watch() {
 
 # The servers and the watcher outlive this script, so they must not inherit descriptors it got
 # from its caller (a test process's client sockets or pipes would stay open in the JVM).
-close_inherited_fds() {
-    local fd
-    for fd in "/proc/$BASHPID/fd"/*; do
-        fd=${fd##*/}
-        # Not bash's own fd on this script (255), and no other redirection on this exec: an
-        # `exec` redirection is permanent, `2>/dev/null` here would silence the script.
-        if is_uint "$fd" && ((fd > 2 && fd != 255)); then
-            exec {fd}>&-
-        fi
-    done
-}
 
 [[ $# -ge 1 ]] || usage
 command=$1

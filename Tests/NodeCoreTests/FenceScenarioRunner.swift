@@ -12,6 +12,7 @@ import ScenarioTesting
 ///     NAME lock acquired|refused at=T
 ///     NAME marked ok|changed at=T
 ///     NAME throw state=S|- [bmc=ok|failed] at=T
+///     NAME throw-unreadable at=T
 ///     NAME power success|failure detail=WORDS_WITH_UNDERSCORES at=T
 ///     NAME fenced-written ok|failed at=T
 ///     NAME evacuated at=T
@@ -60,6 +61,8 @@ struct FenceScenarioRunner: ScenarioRunner {
             directives = core.onLock(acquired: try command.word(2, "acquired or refused") == "acquired", now: now)
         case "marked":
             directives = core.onMarkedDead(try command.word(2, "ok or changed") == "ok", now: now)
+        case "throw-unreadable":
+            directives = core.onSavingThrowUnreadable(now: now)
         case "throw":
             let state = try command.string("state")
             directives = core.onSavingThrow(daemonState: state == "-" ? nil : state,

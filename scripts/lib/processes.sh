@@ -66,3 +66,40 @@ live_pid_from() {
     alive "$pid" && ours "$pid" || return 1
     echo "$pid"
 }
+
+# DIR (resolved, physical) for `set_dir PATH create|existing`.
+set_dir() {
+    [[ -n "${1:-}" ]] || usage
+    if [[ "$2" == "create" ]]; then
+        mkdir -p -- "$1" || die "cannot create directory $1"
+    fi
+    [[ -d "$1" ]] || die "no such directory: $1"
+    DIR=$(cd -- "$1" && pwd -P)
+}
+
+# The value of KEY in DIR/layout (lines key=value).
+layout_value() {
+    local key value
+    [[ -f "$DIR/layout" ]] || return 1
+    while IFS='=' read -r key value; do
+        if [[ "$key" == "$1" ]]; then
+            echo "$value"
+            return 0
+        fi
+    done <"$DIR/layout"
+    return 1
+}
+
+# Closes every descriptor above 2 this shell inherited, so a long-lived child started from here
+# holds no caller's pipe or lock open.
+close_inherited_fds() {
+    local fd
+    for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        # Not bash's own fd on this script (255), and no other redirection on this exec: an
+        # `exec` redirection is permanent, `2>/dev/null` here would silence the script.
+        if is_uint "$fd" && ((fd > 2 && fd != 255)); then
+            exec {fd}>&-
+        fi
+    done
+}

@@ -151,6 +151,15 @@ public struct FenceMonitor: Sendable, Equatable {
         return powerFence(victim, bmcCheckFailed: bmcCheckFailed, now: now)
     }
 
+    /// The victim's keys could not be read: the throw neither saves nor condemns it (the fencer's
+    /// own connection may be at fault); the same throw is taken again an interval later.
+    public mutating func onSavingThrowUnreadable(now: Int) -> [FenceDirective] {
+        guard case .checkingThrow(let victim, let remaining) = phase else { return [] }
+        let at = now + settings.keepaliveInterval
+        phase = .savingThrows(victim: victim, remaining: remaining, nextAt: at)
+        return [.note("could not read \(victim)'s daemon state; the saving throw is taken again"), .wake(at: at)]
+    }
+
     /// The power cycle's verdict: `success` only if the victim's power was seen off.
     public mutating func onPowerCycle(success: Bool, detail: String, now: Int) -> [FenceDirective] {
         guard case .powerCycling(let victim) = phase else { return [] }

@@ -43,6 +43,8 @@ public struct PrimaryContention: Sendable, Equatable {
     var awaitingFreshKey = false
     /// After an abandoned takeover, the next attempt waits until then (a tick brings it).
     var retryTakeoverAt: Int?
+    /// The silent primary whose live session this node last said it waits on.
+    var waitingOnSession: String?
 
     public init(node: String, role: NodeRole, networks: [FloatingNetwork], timings: PrimaryTimings = PrimaryTimings()) {
         self.node = node
@@ -111,7 +113,9 @@ public struct PrimaryContention: Sendable, Equatable {
         guard primary.isGone(epochNow: epochNow, deadAfter: timings.deadAfter) else {
             let silent = primary.daemonState == "dead"
                 || (primary.daemonState == "run" && primary.keepalive.map { epochNow - $0 > timings.deadAfter } == true)
-            guard silent, primary.sessionLive else { return [] }
+            guard silent, primary.sessionLive, waitingOnSession != primary.name else { return [] }
+            // Said once per silent primary, not at every keepalive while it lasts.
+            waitingOnSession = primary.name
             return [.note("primary \(primary.name) is silent but its ZooKeeper session lives: it may still hold the "
                           + "addresses; waiting for its session to end or a fence")]
         }

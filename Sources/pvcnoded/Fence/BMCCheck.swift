@@ -81,14 +81,15 @@ struct BMCCheck: Sendable {
             func key(_ name: String) throws(SchemaError) -> String {
                 try schema.path("node.monitoring.data", item: node, subKey: "monitoring_plugin.\(name)", subItem: Self.plugin)
             }
-            let millis = runtime.components.attoseconds / 10_000_000_000_000_000 + runtime.components.seconds * 100
+            // PVC's "0.00" seconds.
+            let hundredths = runtime.wholeMilliseconds / 10
             let values: [(String, String)] = [
                 (try key("last_run"), String(ProcessEnvironment.epochSeconds)),
                 // PVC's health plugins lower the node's health by their delta; a dead BMC is worth 10.
                 (try key("health_delta"), result.ok ? "0" : "10"),
                 (try key("message"), result.message),
                 (try key("data"), "{\"ok\":\(result.ok),\"message\":\"\(Self.escaped(result.message))\"}"),
-                (try key("runtime"), "\(millis / 100).\(millis % 100 < 10 ? "0" : "")\(millis % 100)"),
+                (try key("runtime"), "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"),
             ]
             if try await store.exists(root) == nil {
                 _ = try await store.multi([.create(root, data: Array(Self.plugin.utf8))]

@@ -40,9 +40,19 @@ struct FenceEvacuation: Sendable {
             return outcome
         }
         await write([.set(paths.domainState, data: Array("fence-flush".utf8))], "domainstate fence-flush of \(victim)")
+        // One read of every node's figures for the whole evacuation; the VMs placed so far count
+        // against their targets (the keepalives show them only later), so they spread.
+        var placement: Placement?
+        do {
+            let (candidates, clusterSelector) = try await CandidateReader(store: store, schema: schema).read()
+            placement = Placement(candidates: candidates, clusterSelector: clusterSelector)
+        } catch {
+            logger.error("evacuation of \(victim): cannot read the nodes' figures; its VMs are stopped with autostart",
+                         metadata: ["error": "\(error)"])
+        }
         for uuid in running {
             do {
-                let result = try await move(uuid, from: victim, breakLocks: breakLocks)
+                let result = try await move(uuid, from: victim, breakLocks: breakLocks, placement: &placement)
                 if let target = result {
                     outcome.moved[uuid] = target
                 } else {
@@ -67,11 +77,18 @@ struct FenceEvacuation: Sendable {
         var description: String { "no VM \(uuid) under /domains" }
     }
 
+    struct Placement {
+        var candidates: [CandidateNode]
+        var clusterSelector: String?
+        var inFlight: [String: InFlightLoad] = [:]
+    }
+
     /// The target the VM was given, or nil when it was stopped with autostart for lack of one.
-    private func move(_ uuid: String, from victim: String, breakLocks: Bool) async throws -> String? {
+    private func move(_ uuid: String, from victim: String, breakLocks: Bool,
+                      placement: inout Placement?) async throws -> String? {
         let paths = try VMPaths(schema: schema, uuid: uuid)
         let volumesPath = try schema.path("domain.storage.volumes", item: uuid)
-        let keys = try await store.texts([paths.root, paths.nodeLimit, paths.nodeSelector, volumesPath])
+        let keys = try await store.texts([paths.root, paths.nodeLimit, paths.nodeSelector, volumesPath, paths.xml])
         guard keys[paths.root] != nil else { throw NoRecord(uuid: uuid) }
         let volumes = (keys[volumesPath] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
         if breakLocks {
@@ -79,12 +96,22 @@ struct FenceEvacuation: Sendable {
         } else if !volumes.isEmpty {
             logger.warning("VM \(uuid): RBD locks kept (the power of \(victim) was not seen off); its start checks them")
         }
-        let (candidates, clusterSelector) = try await CandidateReader(store: store, schema: schema).read()
-        let choice = TargetSelection.choose(vm: uuid, currentNode: victim, nodeLimit: keys[paths.nodeLimit],
-                                            vmSelector: keys[paths.nodeSelector], clusterSelector: clusterSelector,
-                                            candidates: candidates)
-        for warning in choice.warnings { logger.warning("VM \(uuid): \(warning)") }
-        guard let target = choice.target else {
+        var target: String?
+        if var current = placement {
+            let choice = TargetSelection.choose(vm: uuid, currentNode: victim, nodeLimit: keys[paths.nodeLimit],
+                                                vmSelector: keys[paths.nodeSelector],
+                                                clusterSelector: current.clusterSelector,
+                                                candidates: current.candidates, inFlight: current.inFlight)
+            for warning in choice.warnings { logger.warning("VM \(uuid): \(warning)") }
+            target = choice.target
+            if let target {
+                let xml = keys[paths.xml] ?? ""
+                current.inFlight[target, default: .none] += .vm(memoryMiB: DomainXML.memoryMiB(xml) ?? 0,
+                                                               vcpus: DomainXML.vcpus(xml) ?? 0)
+                placement = current
+            }
+        }
+        guard let target else {
             _ = try await store.multi([.set(paths.state, data: Array("stop".utf8)),
                                        .set(paths.autostart, data: Array("True".utf8))])
             logger.warning("VM \(uuid) of \(victim): no node can take it; stopped with autostart")

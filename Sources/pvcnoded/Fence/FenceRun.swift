@@ -89,7 +89,14 @@ final class FenceRun: Sendable {
                 queue += await perform(directive, core: &core, lease: &lease, wake: &wake)
             }
         }
-        if let lease { try? await lease.release() }
+        if let lease {
+            do {
+                try await lease.release()
+            } catch {
+                logger.warning("fence: could not release /config/fence_lock on the way out; it ends with the session",
+                               metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     // MARK: Directives
@@ -131,7 +138,7 @@ final class FenceRun: Sendable {
                 return core.onMarkedDead(false, now: time.now)
             }
         case .readVictim(let victim):
-            let (state, failed) = await readVictim(victim)
+            guard let (state, failed) = await readVictim(victim) else { return core.onSavingThrowUnreadable(now: time.now) }
             return core.onSavingThrow(daemonState: state, bmcCheckFailed: failed, now: time.now)
         case .powerCycle(let victim):
             let (success, detail) = await powerCycle(victim)
@@ -183,17 +190,17 @@ final class FenceRun: Sendable {
         }
     }
 
-    /// The victim's daemon state, and whether the last BMC check it published failed.
-    private func readVictim(_ victim: String) async -> (String?, Bool) {
+    /// The victim's daemon state, and whether the last BMC check it published failed; nil when
+    /// they cannot be read.
+    private func readVictim(_ victim: String) async -> (String?, Bool)? {
         do {
             let paths = try NodePaths(schema: schema, node: victim)
             let checkPath = try BMCCheck.dataPath(schema: schema, node: victim)
             let texts = try await store.texts([paths.daemonState, checkPath])
             return (texts[paths.daemonState], BMCCheck.reportsFailure(texts[checkPath]))
         } catch {
-            // Unreadable is not "checked in": the throw counts as failed, as in PVC.
             logger.warning("fence: cannot read \(victim)'s daemon state", metadata: ["error": "\(error)"])
-            return ("dead", false)
+            return nil
         }
     }
 
