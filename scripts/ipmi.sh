@@ -17,11 +17,11 @@
 #
 # The node: the harness writes DIR/node.pid (the node's PID) and may write DIR/node.cmd (a shell
 # script that starts the node, detached, and writes its PID to DIR/node.pid) and DIR/off.hook
-# (an executable run at power off before the node is killed, e.g. `libvirt.sh kill-guests
+# (an executable run at power off right after the node is killed, e.g. `libvirt.sh kill-guests
 # LVDIR`: the guests die with the machine). The chassis:
 #   get power       on while node.pid names a live process (a zombie is dead; a PID reused by
 #                   another process since we first saw it is dead too)
-#   set power 0     off.hook, then SIGKILL the node (its whole group when it leads one)
+#   set power 0     SIGKILL the node (its whole group when it leads one), then off.hook
 #   set power 1     when off and node.cmd exists: run it detached (setsid, fds redirected)
 #   set reset 1     off, then on
 #   set shutdown 1  ("power soft") SIGTERM
@@ -29,8 +29,8 @@
 # powers off. Every action appends `<epoch_ms> <action> <result>` to DIR/power.log, e.g.
 # `1763712345123 off killed 12345`, `... off stuck`, `... on started 12399`, `... status on`;
 # for `off` the time is when the SIGKILL was sent. Each action returns within about 1 s (the
-# hook is bounded to 0.6 s): ipmitool retransmits a request unanswered for 1 s, and ipmi_sim
-# would then run the action twice.
+# off hook is waited for 0.6 s at most, then left to finish): ipmitool retransmits a request
+# unanswered for 1 s, and ipmi_sim would then run the action twice.
 #
 # `--port 0` (the default) picks the first free UDP port from 29800 up that no other DIR has
 # claimed; claims live in $PVC_IPMI_REGISTRY (default /tmp/pvc-ipmi-ports), taken under a lock.
@@ -61,10 +61,10 @@ readonly STOP_TIMEOUT=5
 readonly REGISTRY=${PVC_IPMI_REGISTRY:-/tmp/pvc-ipmi-ports} REGISTRY_VARIABLE=PVC_IPMI_REGISTRY
 readonly CLAIM_PIDFILES=(sim.pid watch.pid)
 # Bounds inside a chassis action: the whole action must answer ipmi_sim well under the 1 s after
-# which ipmitool retransmits (and the action would run twice). The hook (s) and the wait for the
-# killed node to die (ms) are never both long in practice: SIGKILL takes effect in milliseconds.
-# Starting the node (ms) only waits for node.cmd to write its PID.
-readonly HOOK_TIMEOUT=0.6 DEATH_WAIT_MS=300 START_WAIT_MS=500
+# which ipmitool retransmits (and the action would run twice). The wait for the hook and the wait
+# for the killed node to die are never both long in practice: SIGKILL takes effect in
+# milliseconds. Starting the node only waits for node.cmd to write its PID.
+readonly HOOK_WAIT_MS=600 DEATH_WAIT_MS=300 START_WAIT_MS=500
 
 # See zookeeper.sh: long-lived children start with default signal dispositions and no mask.
 CLEAN_SIGNALS=(env)
@@ -125,31 +125,43 @@ wait_gone_ms() {
     done
 }
 
-# Off: the hook (guests die with the machine), then SIGKILL. Prints "<ms> <result>", ms being
-# when the SIGKILL was sent (the moment the machine lost power, for the benchmark's timeline).
+# Off: SIGKILL the node, then the hook (guests die with the machine). Prints "<ms> <result>", ms
+# being when the SIGKILL was sent (the moment the machine lost power, for the benchmark's
+# timeline).
 power_off() {
-    local pid pgid stat sent
-    if [[ -x "$DIR/off.hook" ]]; then
-        timeout -k 0.1 "$HOOK_TIMEOUT" "$DIR/off.hook" </dev/null >>"$DIR/chassis.log" 2>&1 {CHASSIS_FD}>&- \
-            || echo "$(now_ms) off.hook failed or timed out" >>"$DIR/chassis.log"
-    fi
-    if ! pid=$(node_pid); then
-        echo "$(now_ms) none"
-        return 0
-    fi
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || stat=""
-    stat=${stat##*) }
-    read -r _ _ pgid _ <<<"$stat"
-    if [[ "$pgid" == "$pid" ]]; then
-        kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-    kill -KILL "$pid" 2>/dev/null || true
-    sent=$(now_ms)
-    if wait_gone_ms "$pid" "$DEATH_WAIT_MS"; then
-        echo "$sent killed $pid"
+    local pid pgid stat sent result
+    # The node first: a daemon that outlived its guests by a moment would see them die and start
+    # them again (a crash restart) before its own SIGKILL landed.
+    if pid=$(node_pid); then
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || stat=""
+        stat=${stat##*) }
+        read -r _ _ pgid _ <<<"$stat"
+        if [[ "$pgid" == "$pid" ]]; then
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+        kill -KILL "$pid" 2>/dev/null || true
+        sent=$(now_ms)
+        if wait_gone_ms "$pid" "$DEATH_WAIT_MS"; then
+            result="$sent killed $pid"
+        else
+            result="$sent killed $pid still-alive"
+        fi
     else
-        echo "$sent killed $pid still-alive"
+        result="$(now_ms) none"
     fi
+    if [[ -x "$DIR/off.hook" ]]; then
+        # Waited for up to HOOK_WAIT_MS, never killed: on a loaded machine the hook may not even
+        # have started by then, and a machine whose power is off must not keep its guests.
+        local hook deadline
+        "$DIR/off.hook" </dev/null >>"$DIR/chassis.log" 2>&1 {CHASSIS_FD}>&- &
+        hook=$!
+        deadline=$(($(now_ms) + HOOK_WAIT_MS))
+        while alive "$hook" && (($(now_ms) < deadline)); do sleep 0.01; done
+        if alive "$hook"; then
+            echo "$(now_ms) off.hook still running after $HOOK_WAIT_MS ms; left to finish" >>"$DIR/chassis.log"
+        fi
+    fi
+    echo "$result"
 }
 
 # On: start node.cmd detached when the node is off; prints the log result.
@@ -294,8 +306,12 @@ wait_ready() {
     local -a args
     read -r -a args <<<"$(ipmitool_args)"
     deadline=$(($(now_ms) + READY_TIMEOUT * 1000))
+    # The PID launch just wrote is ours: during startup it is judged by being alive only. Its
+    # command line reads empty for a moment while setsid execs ipmi_sim, so `ours` (sim_pid) would
+    # call a starting BMC dead on a loaded machine.
+    pid=$(<"$DIR/sim.pid")
     while :; do
-        pid=$(sim_pid) || { note "ipmi_sim exited during startup; $DIR/sim.log:"; tail -5 "$DIR/sim.log" >&2 || true; return 1; }
+        alive "$pid" || { note "ipmi_sim exited during startup; $DIR/sim.log:"; tail -5 "$DIR/sim.log" >&2 || true; return 1; }
         # Only ask once the socket is bound: an unanswered ipmitool costs 2 s.
         if port_in_use "$port" \
             && IPMI_PASSWORD=$password timeout 5 ipmitool "${args[@]}" chassis power status >/dev/null 2>>"$DIR/sim.log"; then

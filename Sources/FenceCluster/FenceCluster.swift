@@ -51,6 +51,10 @@ public final class FenceCluster: Sendable {
         /// that `cut` can partition it. Implies a ZooKeeper of the cluster's own.
         public var partitionedNode: String?
         public var shutdownTimeoutSeconds = 3
+        /// How long a powered-on machine takes to start its daemon again. Real machines take
+        /// minutes; 2 s keeps the tests short while the fencer's writes after the power cycle
+        /// (fenced, the zeroed figures) still land before the node's own figures do.
+        public var bootDelaySeconds = 2
         /// Extra lines under `logging:`.
         public var logging: [String] = []
 
@@ -176,7 +180,8 @@ public final class FenceCluster: Sendable {
             let directory = launch.fleet.directory
             try machine.writeScripts(binary: DaemonProcess.binary.path,
                                      configPath: directory.appendingPathComponent("\(launch.name).yaml").path,
-                                     logPath: daemon.logPath, prefix: nodePrefix, libvirtd: launch.libvirtd)
+                                     logPath: daemon.logPath, prefix: nodePrefix, libvirtd: launch.libvirtd,
+                                     bootDelaySeconds: options.bootDelaySeconds)
         }
         return vm
     }
@@ -277,6 +282,12 @@ public final class FenceCluster: Sendable {
 
     /// The BMC address `node`'s config publishes (host:port).
     public func bmcAddress(_ node: String) -> String? { machines[node]?.bmcAddress }
+
+    /// `node`'s BMC's chassis.log: what its power actions did (the off hook's kills among them).
+    public func chassisLog(_ node: String) -> String {
+        guard let machine = machines[node] else { return "" }
+        return (try? String(contentsOfFile: machine.directory + "/chassis.log", encoding: .utf8)) ?? ""
+    }
 
     /// `node`'s BMC's power.log (empty for a node without a BMC).
     public func powerLog(_ node: String) -> [PowerEvent] { machines[node]?.powerLog() ?? [] }

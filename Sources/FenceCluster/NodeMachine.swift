@@ -62,27 +62,31 @@ final class NodeMachine: Sendable {
     /// Writes node.cmd (power on: the daemon again, detached, appending to its log, its PID in
     /// node.pid) and off.hook (power off: the node's guests die with it).
     func writeScripts(binary: String, configPath: String, logPath: String, prefix: [String],
-                      libvirtd: LibvirtDaemon) throws {
+                      libvirtd: LibvirtDaemon, bootDelaySeconds: Int) throws {
         let command = (prefix + [binary, "--config", configPath]).map(Self.quoted).joined(separator: " ")
+        // The PID written is the daemon's from the start: the boot wait execs into it, and its
+        // command line names pvcnoded meanwhile, so the BMC reports the machine on while it boots.
+        let boot = "sleep \(bootDelaySeconds); exec \(command)"
         let nodeCommand = """
             #!/bin/bash
-            # Power on of \(name): its pvcnoded again, as the test started it.
+            # Power on of \(name): after a boot delay, its pvcnoded again, as the test started it.
             export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
             cd /
-            setsid \(command) </dev/null >/dev/null 2>>\(Self.quoted(logPath)) &
+            setsid bash -c \(Self.quoted(boot)) </dev/null >/dev/null 2>>\(Self.quoted(logPath)) &
             echo $! >\(Self.quoted(pidPath))
 
             """
-        // The qemu PIDs libvirt keeps, SIGKILLed by bash builtins alone (ipmi.sh gives the hook
-        // 0.6 s, which a script that starts more processes can overrun on a loaded machine);
-        // what `libvirt.sh kill-guests` does, less its checks of the mount namespace.
+        // The qemu PIDs libvirt keeps, SIGKILLed by bash builtins alone (ipmi.sh answers the BMC
+        // request after waiting 0.6 s for the hook, so it should be done by then even on a loaded
+        // machine); what `libvirt.sh kill-guests` does, less its checks of the mount namespace.
         let killGuests = """
             for f in \(Self.quoted(libvirtd.directory))/run/qemu/*.pid; do
                 [[ -f "$f" ]] || continue
                 pid=""
                 read -r pid <"$f" || [[ -n "$pid" ]] || continue
                 read -r comm <"/proc/$pid/comm" 2>/dev/null || continue
-                [[ "$comm" == qemu* ]] && kill -KILL "$pid" 2>/dev/null
+                [[ "$comm" == qemu* ]] || continue
+                kill -KILL "$pid" && echo "off.hook: killed guest $pid ($f)"
             done
             true
             """

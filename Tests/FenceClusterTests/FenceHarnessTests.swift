@@ -18,7 +18,8 @@ struct FenceHarnessTests {
 
             try await cluster.bmcTool(node, ["chassis", "power", "off"])
             #expect(cluster.daemonPID(node) == nil, "\(cluster.logTails())")
-            #expect(try await cluster.eventually(timeout: .seconds(10)) { cluster.guestPIDs(node).isEmpty })
+            #expect(try await cluster.eventually(timeout: .seconds(10)) { cluster.guestPIDs(node).isEmpty },
+                    "guests \(cluster.guestPIDs(node)); chassis.log: \(cluster.chassisLog(node)); power.log: \(cluster.powerLog(node))")
             #expect(try await cluster.eventually(timeout: .seconds(10)) { try await cluster.runningOn(uuids[0]).isEmpty })
             #expect(try await cluster.bmcTool(node, ["chassis", "power", "status"]).contains("off"))
 
