@@ -74,11 +74,18 @@ let package = Package(
         ]),
         // The pure decision core: plain structs, events in, directives out, time passed in.
         .target(name: "NodeCore", dependencies: ["Coordination", "ClusterSchema"]),
+        // Ceph through librados and librbd (not the CLIs): RBD lockers, lock breaking, blocklisting,
+        // mon commands and pool figures, every call bounded and off the cooperative pool.
+        .target(name: "CephStorage", dependencies: [
+            "CRados", "CRBD", "DedicatedThreads", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Ceph's mon command outputs turned into the documents PVC publishes under /ceph (pure).
+        .target(name: "StorageReports", dependencies: ["ClusterSchema"]),
         // The node daemon: configuration, session, registration, keepalive, signals. Nothing in
         // its dependency graph imports Foundation (the footprint target is 20 MiB resident).
         .executableTarget(name: "pvcnoded", dependencies: [
             "NodeCore", "ZooKeeper", "Coordination", "ClusterSchema", "NodeConfiguration", "HostStats", "HostNetwork",
-            "Hypervisor", "ClusterReads", "PowerControl",
+            "Hypervisor", "ClusterReads", "PowerControl", "CephStorage", "StorageReports",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             // CoreMetrics, not Metrics, and no ArgumentParser: both pull in FoundationEssentials.
@@ -94,7 +101,7 @@ let package = Package(
         .target(name: "ClusterReads", dependencies: ["Coordination", "ClusterSchema", "NodeCore"]),
         // The operator's CLI: writes the intent keys PVC's API writes, reads the cluster's state.
         .executableTarget(name: "pvcctl", dependencies: [
-            "ZooKeeper", "Coordination", "ClusterSchema", "ClusterClient",
+            "ZooKeeper", "Coordination", "ClusterSchema", "ClusterClient", "CephStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -103,7 +110,7 @@ let package = Package(
         .target(name: "LocalServices"),
 
         .executableTarget(name: "pvc-bench", dependencies: [
-            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads", "ClusterClient", "ClusterSchema", "VMCluster", "FenceCluster",
+            "ZooKeeper", "CZooKeeper", "Coordination", "LocalServices", "DedicatedThreads", "ClusterClient", "ClusterSchema", "VMCluster", "FenceCluster", "CephStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -148,6 +155,8 @@ let package = Package(
             "ClusterClient", "Hypervisor",
         ]),
         .testTarget(name: "PowerControlTests", dependencies: ["PowerControl", "LocalServices"]),
+        .testTarget(name: "CephStorageTests", dependencies: ["CephStorage", "LocalServices"]),
+        .testTarget(name: "StorageReportsTests", dependencies: ["StorageReports", "ClusterSchema"]),
         .testTarget(name: "CBindingsTests", dependencies: ["CLibvirt", "CRados", "CRBD", "CZooKeeper"]),
     ]
 )

@@ -57,6 +57,15 @@ packages=(
     # ipmi_sim, the simulated BMC (one per test node) that scripts/ipmi.sh runs: its chassis
     # power off really kills the node process, for the fencing tests and pvc-bench failover.
     openipmi
+    # The Ceph monitor, manager and OSD daemons scripts/ceph.sh runs (a single-host cluster
+    # under one directory) for the CephStorage tests and benchmarks.
+    ceph-mon
+    ceph-mgr
+    ceph-osd
+    # The ceph, rbd, ceph-authtool and monmaptool commands ceph.sh and the tests run.
+    ceph-common
+    # uuidgen: ceph.sh's cluster fsid and OSD uuid.
+    uuid-runtime
     # The IPMI client the daemon's PowerControl module runs (`ipmitool -I lanplus`) to fence a
     # node through its BMC, as PVC does.
     ipmitool

@@ -1,7 +1,8 @@
 /// The JSON the schema files are written in, parsed without Foundation (whose libraries alone
 /// cost the daemon ~8 MiB of resident memory). Strict RFC 8259: no comments, no trailing commas,
 /// no duplicate object keys (a duplicated key in a schema file is a mistake, not an override).
-enum JSONValue: Sendable, Equatable {
+/// Public because Ceph's JSON answers (StorageReports) are read and rewritten with it too.
+public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
     case array([JSONValue])
     case string(String)
@@ -13,22 +14,99 @@ enum JSONValue: Sendable, Equatable {
     case null
 
     /// Why a text is not JSON, at which byte of its UTF-8.
-    struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
-        let offset: Int
-        let reason: String
-        var description: String { "byte \(offset): \(reason)" }
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let offset: Int
+        public let reason: String
+        public var description: String { "byte \(offset): \(reason)" }
+
+        public init(offset: Int, reason: String) {
+            self.offset = offset
+            self.reason = reason
+        }
     }
 
     /// Deeper nesting is rejected rather than risking the stack on hostile or broken input.
-    static let maximumDepth = 256
+    public static let maximumDepth = 256
 
-    static func parse(_ text: String) throws(ParseError) -> JSONValue {
+    public static func parse(_ text: String) throws(ParseError) -> JSONValue {
         var parser = Parser(bytes: Array(text.utf8))
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.offset == parser.bytes.count else { throw parser.error("unexpected text after the value") }
         return value
+    }
+}
+
+/// Compact JSON text, for documents this project writes (Ceph's statistics under `/ceph`): the
+/// same value always gives the same bytes, so an unchanged document need not be rewritten.
+extension JSONValue {
+    /// No whitespace; object keys sorted by their Unicode scalars; integers as integers; a double
+    /// in the shortest form that parses back to the same double (`Double.description`, which is
+    /// valid JSON for every finite value). JSON has no NaN or infinity: those render as `null`.
+    public var rendered: String {
+        var output = ""
+        render(into: &output)
+        return output
+    }
+
+    private func render(into output: inout String) {
+        switch self {
+        case .object(let members):
+            output += "{"
+            // Scalar order, not Swift's String order (which compares by canonical equivalence), so
+            // the bytes never depend on Unicode normalisation tables.
+            let sorted = members.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+            for (index, member) in sorted.enumerated() {
+                if index > 0 { output += "," }
+                Self.renderString(member.key, into: &output)
+                output += ":"
+                member.value.render(into: &output)
+            }
+            output += "}"
+        case .array(let elements):
+            output += "["
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output += "," }
+                element.render(into: &output)
+            }
+            output += "]"
+        case .string(let text):
+            Self.renderString(text, into: &output)
+        case .integer(let integer):
+            output += String(integer)
+        case .number(let number):
+            output += number.isFinite ? number.description : "null"
+        case .bool(let flag):
+            output += flag ? "true" : "false"
+        case .null:
+            output += "null"
+        }
+    }
+
+    /// RFC 8259 §7: quotation mark, reverse solidus and the control characters U+0000–U+001F must
+    /// be escaped; everything else may pass through as UTF-8.
+    private static func renderString(_ text: String, into output: inout String) {
+        output += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\u{8}": output += "\\b"
+            case "\u{C}": output += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
     }
 }
 

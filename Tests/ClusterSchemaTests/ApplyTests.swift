@@ -11,7 +11,7 @@ import Testing
         "/ceph", "/ceph/health", "/ceph/util", "/ceph/osds", "/ceph/pools", "/ceph/volumes", "/ceph/snapshots",
     ]
     /// Our own keys (schema/extension.json), which `apply` creates with PVC's.
-    static let ownKeys: Set<String> = ["/schema/migrated", "/sessions"]
+    static let ownKeys: Set<String> = ["/schema/migrated", "/sessions", "/ceph/updated"]
 
     @Test func applyOnAnEmptyTreeGivesExactlyTheBaseLayout() async throws {
         let server = InMemoryCoordination()

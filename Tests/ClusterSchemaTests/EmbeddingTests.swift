@@ -24,6 +24,7 @@ import Testing
     @Test func everyEmbeddedFileLoads() throws {
         let catalog = try SchemaCatalog.bundled()
         #expect(catalog.versions.count + 1 == EmbeddedSchemaFiles.files.count)
-        #expect(catalog.extension.groups["base"]?.keys == ["schema.migrated": "/schema/migrated", "sessions": "/sessions"])
+        #expect(catalog.extension.groups["base"]?.keys == ["schema.migrated": "/schema/migrated", "sessions": "/sessions",
+                                                          "storage.updated": "/ceph/updated"])
     }
 }
