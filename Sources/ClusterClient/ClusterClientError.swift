@@ -12,6 +12,8 @@ public enum ClusterClientError: Error, Sendable, Equatable, CustomStringConverti
     case invalidArgument(String)
     /// `shutdown` and `restart` need the VM in `start`.
     case notRunning(vm: String, state: String?)
+    /// `flush-locks` without force needs the VM in `stop`, `disable`, `fail` or `mirror`.
+    case notStopped(vm: String, state: String?)
     /// `migrate` of a VM whose `lastnode` is set, without force.
     case previouslyMigrated(vm: String, lastNode: String)
     /// `unmigrate` of a VM whose `lastnode` is empty.
@@ -49,6 +51,9 @@ public enum ClusterClientError: Error, Sendable, Equatable, CustomStringConverti
             return "no node '\(node)' in the cluster"
         case .invalidArgument(let detail):
             return detail
+        case .notStopped(let vm, let state):
+            return "VM \(vm) is in state \(state ?? "(none)"); its locks can only be flushed while it is stopped, "
+                + "disabled, failed or mirrored (--force to flush them anyway)"
         case .notRunning(let vm, let state):
             return "VM \(vm) is not running (state \(Self.shown(state))); nothing written"
         case .previouslyMigrated(let vm, let lastNode):

@@ -21,6 +21,7 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// node's own, while `ClusterSettings` is what every node must agree on.
     public var networks: [String: ClusterNetworkSettings]
     public var subsystem: SubsystemSettings
+    public var storage: StorageSettings
 
     public init(
         node: NodeSettings,
@@ -34,7 +35,8 @@ public struct NodeConfiguration: Sendable, Equatable {
         guestNetworking: GuestNetworkingSettings = GuestNetworkingSettings(),
         metrics: MetricsSettings = MetricsSettings(),
         networks: [String: ClusterNetworkSettings] = [:],
-        subsystem: SubsystemSettings = SubsystemSettings()
+        subsystem: SubsystemSettings = SubsystemSettings(),
+        storage: StorageSettings = StorageSettings()
     ) {
         self.node = node
         self.cluster = cluster
@@ -48,6 +50,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         self.metrics = metrics
         self.networks = networks
         self.subsystem = subsystem
+        self.storage = storage
     }
 
     /// Derived rather than configured, exactly as PVC does: a separate "mode" key could contradict the coordinator
@@ -344,14 +347,19 @@ public struct MigrationSettings: Sendable, Equatable {
     }
 }
 
-/// `subsystem.*` — PVC's switches for the parts of the node daemon; only the hypervisor's is read here.
+/// `subsystem.*` — PVC's switches for the parts of the node daemon; the hypervisor's and storage's are read here.
 public struct SubsystemSettings: Sendable, Equatable {
     /// `subsystem.enable_hypervisor` — default true, PVC's: a node exists to run VMs. False skips the VM runtime
     /// (no libvirt connection, no VMs started or received), for a coordinator that only coordinates.
     public var enableHypervisor: Bool = true
+    /// `subsystem.enable_storage` — default **false** (PVC: true, and its sample sets it explicitly): with it on, the
+    /// node talks to Ceph (`storage.*`) to free RBD locks before a start and on a fence, and the primary publishes
+    /// Ceph's figures. A node without Ceph must not wait on one at every VM start, so it is the operator's choice.
+    public var enableStorage: Bool = false
 
-    public init(enableHypervisor: Bool = true) {
+    public init(enableHypervisor: Bool = true, enableStorage: Bool = false) {
         self.enableHypervisor = enableHypervisor
+        self.enableStorage = enableStorage
     }
 }
 

@@ -56,6 +56,7 @@ extension NodeConfiguration {
         paths.dynamicDirectory = try pathSection.string("dynamic_directory") ?? paths.dynamicDirectory
         paths.systemLogDirectory = try pathSection.string("system_log_directory") ?? paths.systemLogDirectory
         paths.consoleLogDirectory = try pathSection.string("console_log_directory") ?? paths.consoleLogDirectory
+        let cephDirectory = try pathSection.string("ceph_directory")
         pathSection.finish()
 
         let timerSection = try top.section("timer")
@@ -74,8 +75,11 @@ extension NodeConfiguration {
 
         let subsystemSection = try top.section("subsystem")
         let subsystem = SubsystemSettings(
-            enableHypervisor: try subsystemSection.bool("enable_hypervisor", default: SubsystemSettings().enableHypervisor))
+            enableHypervisor: try subsystemSection.bool("enable_hypervisor", default: SubsystemSettings().enableHypervisor),
+            enableStorage: try subsystemSection.bool("enable_storage", default: SubsystemSettings().enableStorage))
         subsystemSection.finish()
+        let storage = try readStorage(cephDirectory: cephDirectory, ceph: try top.section("ceph"),
+                                      storage: try top.section("storage"), networks: networks)
 
         let logging = try readLogging(try top.section("logging"))
         let guestNetworking = try readGuestNetworking(try top.section("guest_networking"))
@@ -96,7 +100,7 @@ extension NodeConfiguration {
         let configuration = NodeConfiguration(
             node: node, cluster: cluster, zookeeper: zookeeper, paths: paths, timer: timer, fencing: fencing,
             migration: migration, logging: logging, guestNetworking: guestNetworking, metrics: metrics,
-            networks: networks, subsystem: subsystem)
+            networks: networks, subsystem: subsystem, storage: storage)
         checkClusterDomain(configuration, top.warnings)
         return configuration
     }

@@ -11,6 +11,6 @@ struct PVCBench: AsyncParsableCommand {
             directory and stopped at the end.
             """,
         subcommands: [ZooKeeperBenchmark.self, FootprintBenchmark.self, SwitchoverBenchmark.self, MigrationBenchmark.self, FlushBenchmark.self,
-                      FailoverBenchmark.self]
+                      FailoverBenchmark.self, RBDLockBenchmark.self]
     )
 }

@@ -6,10 +6,10 @@ import Foundation
 struct VMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vm",
-        abstract: "Virtual machines: define, list, info, start/stop, migrate, undefine.",
+        abstract: "Virtual machines: define, list, info, start/stop, migrate, undefine, flush-locks.",
         subcommands: [VMDefine.self, VMList.self, VMInfo.self,
                       VMStart.self, VMStop.self, VMShutdown.self, VMRestart.self, VMDisable.self, VMUndefine.self,
-                      VMMigrate.self, VMMove.self, VMUnmigrate.self])
+                      VMMigrate.self, VMMove.self, VMUnmigrate.self, VMFlushLocks.self])
 }
 
 /// The VM argument every per-VM command takes.

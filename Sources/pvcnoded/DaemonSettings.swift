@@ -38,6 +38,8 @@ struct DaemonSettings: Sendable {
     var ipmiCipherSuite: Int
     /// `fencing.ipmi.check_interval`; zero: only at startup.
     var ipmiCheckInterval: Duration
+    /// How this node reaches Ceph; nil with `subsystem.enable_storage` off (no Ceph connection ever).
+    var storage: StorageSettings?
     /// How long a shutting-down primary may take to hand over before the daemon stops anyway:
     /// a successor's name, two bounded steps and the writes around them.
     var primaryShutdownTimeout: Duration {
@@ -88,6 +90,7 @@ struct DaemonSettings: Sendable {
         ipmiCheckInterval = fencing.ipmi.checkInterval
         migrationTargetSelector = configuration.migration.targetSelector.rawValue
         vm = Self.vmSettings(configuration)
+        storage = configuration.subsystem.enableStorage ? configuration.storage : nil
         for (name, network) in configuration.networks {
             // The configuration validated both already; a failure here would be a bug, and the
             // node then simply moves no address for that network (logged at start).

@@ -36,6 +36,8 @@ struct NodeDaemon: Service {
     let time = MonotonicTime()
     /// Engaged by the self-fence: no VM runs here until a keepalive completes again.
     let guestHold = GuestHold()
+    /// This node's Ceph client; nil with storage off. Opened on first use, kept across sessions.
+    var ceph: CephAccess?
 
     private func makeSelfFence() -> SelfFenceWatch {
         var fenceLogger = logger
@@ -212,6 +214,8 @@ struct NodeDaemon: Service {
         defer { bmcCheckRun.cancel() }
         let domainStateRun = Task { await domainStateWatch(store: store, schema: schema)?.run() }
         defer { domainStateRun.cancel() }
+        let storageStatsRun = Task { await storageStats(store: store, schema: schema, role: role)?.run() }
+        defer { storageStatsRun.cancel() }
         var vmFigures = VMFigures()
         defer { roleRun.cancel() }
         let roleFinishTimeout = Duration.seconds(5)
@@ -401,7 +405,8 @@ struct NodeDaemon: Service {
         var fenceLogger = logger
         fenceLogger[metadataKey: "subsystem"] = "fence"
         return try FenceRun(node: settings.name, store: store, schema: schema, settings: settings.fence,
-                            maintenance: maintenance, storage: NoBlockStorage(), cipherSuite: settings.ipmiCipherSuite,
+                            maintenance: maintenance, storage: blockStorage(logger: fenceLogger),
+                            cipherSuite: settings.ipmiCipherSuite,
                             time: time, logger: fenceLogger)
     }
 
@@ -428,7 +433,22 @@ struct NodeDaemon: Service {
         var vmLogger = logger
         vmLogger[metadataKey: "subsystem"] = "vm"
         return try VMFleet(node: settings.name, store: store, hypervisor: hypervisor, schema: schema,
-                           settings: vm, time: time, logger: vmLogger)
+                           settings: vm, time: time, startLocks: ceph.map { StartLocks(access: $0, logger: vmLogger) },
+                           logger: vmLogger)
+    }
+
+    private func blockStorage(logger: Logger) -> any BlockStorage {
+        guard let ceph else { return NoBlockStorage() }
+        return CephBlockStorage(access: ceph, logger: logger)
+    }
+
+    /// The primary's Ceph figures, beside the keepalive (never in its way); nil with storage off.
+    private func storageStats(store: ZooKeeperClient, schema: SchemaVersion, role: PrimaryRole) -> StorageStatsRun? {
+        guard let ceph else { return nil }
+        var statsLogger = logger
+        statsLogger[metadataKey: "subsystem"] = "storage"
+        return StorageStatsRun(store: store, schema: schema, source: ceph, interval: settings.keepaliveInterval,
+                               isPrimary: { role.dutiesActive }, logger: statsLogger)
     }
 
     private static func now() -> Int {

@@ -80,6 +80,17 @@ enum PVCNoded {
             }
             daemon.hypervisor = hypervisor
         }
+        if let storage = settings.storage {
+            var cephLogger = logger
+            cephLogger[metadataKey: "subsystem"] = "storage"
+            daemon.ceph = CephAccess(settings: storage, logger: cephLogger)
+            if storage.clientAddress == nil {
+                cephLogger.warning("""
+                    storage.client_address is unset: a lock this node left by a crash cannot be told from another \
+                    node's, so such a VM needs `pvcctl vm flush-locks` before it starts
+                    """)
+            }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let address = settings.metricsAddress {
             // First in the group, so shut down last: a scrape during shutdown still sees the states.

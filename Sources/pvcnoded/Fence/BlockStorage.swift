@@ -1,5 +1,5 @@
-/// The Ceph side of a fence: freeing the RBD locks a fenced node left on its VMs' volumes. The
-/// Ceph issue supplies the librbd implementation; until then a node has `NoBlockStorage`.
+/// The Ceph side of a fence: freeing the RBD locks a fenced node left on its VMs' volumes
+/// (`CephBlockStorage` through librbd; `NoBlockStorage` on a node with storage off).
 protocol BlockStorage: Sendable {
     /// Frees every lock on `volumes` (`pool/volume`), whoever holds it: only called once the
     /// holder's power was seen off. A lock that vanished meanwhile is not an error.

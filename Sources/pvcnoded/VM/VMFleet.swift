@@ -16,6 +16,8 @@ final class VMFleet: Sendable {
     private let domainsPath: String
     private let settings: VMRuntimeSettings
     private let time: MonotonicTime
+    /// nil when storage is off: RBD locks are then not checked before a start.
+    private let startLocks: StartLocks?
     private let logger: Logger
     private let instances = Mutex<[String: VMInstance]>([:])
     private let published = Mutex(PublishedValues())
@@ -31,8 +33,9 @@ final class VMFleet: Sendable {
     }
 
     init(node: String, store: any CoordinationStore, hypervisor: any Hypervisor, schema: SchemaVersion,
-         settings: VMRuntimeSettings, time: MonotonicTime, logger: Logger) throws {
+         settings: VMRuntimeSettings, time: MonotonicTime, startLocks: StartLocks?, logger: Logger) throws {
         self.node = node
+        self.startLocks = startLocks
         self.store = store
         self.hypervisor = hypervisor
         self.schema = schema
@@ -79,7 +82,7 @@ final class VMFleet: Sendable {
         do {
             let paths = try VMPaths(schema: schema, uuid: uuid)
             return VMInstance(uuid: uuid, node: node, store: store, hypervisor: hypervisor, paths: paths,
-                              settings: settings, time: time, logger: logger)
+                              settings: settings, time: time, startLocks: startLocks, logger: logger)
         } catch {
             logger.error("cannot follow VM: its keys do not resolve", metadata: ["vm": "\(uuid)", "error": "\(error)"])
             return nil

@@ -29,6 +29,7 @@ actor VMInstance {
     nonisolated let paths: VMPaths
     private let settings: VMRuntimeSettings
     private let time: MonotonicTime
+    private let startLocks: StartLocks?
     private var logger: Logger
     private var core: VMLifecycle
     private let continuation: AsyncStream<Event>.Continuation
@@ -39,8 +40,9 @@ actor VMInstance {
     private var warnedStateText: String?
 
     init(uuid: String, node: String, store: any CoordinationStore, hypervisor: any Hypervisor, paths: VMPaths,
-         settings: VMRuntimeSettings, time: MonotonicTime, logger: Logger) {
+         settings: VMRuntimeSettings, time: MonotonicTime, startLocks: StartLocks?, logger: Logger) {
         self.uuid = uuid
+        self.startLocks = startLocks
         self.node = node
         self.store = store
         self.hypervisor = hypervisor
@@ -204,12 +206,22 @@ actor VMInstance {
                 logger.info("\(text)")
             case .createDomain:
                 logger.info("starting")
-                act { [store, paths, hypervisor] in
+                act { [store, paths, hypervisor, startLocks, logger] in
                     let xml: String
+                    let volumes: [String]
                     do {
-                        xml = String(decoding: try await store.get(paths.xml).data, as: UTF8.self)
+                        let keys = try await store.texts([paths.xml, paths.volumes])
+                        guard let text = keys[paths.xml] else { return .failed("the domain XML is missing") }
+                        xml = text
+                        volumes = StartLockCheck.volumes(inList: keys[paths.volumes] ?? "")
                     } catch {
                         return .failed("could not read the domain XML: \(error)")
+                    }
+                    if let startLocks {
+                        if let refusal = await startLocks.prepare(volumes: volumes) { return .failed(refusal) }
+                    } else if !volumes.isEmpty {
+                        logger.warning("storage is off (subsystem.enable_storage): its RBD locks are not checked",
+                                       metadata: ["volumes": "\(volumes.joined(separator: ","))"])
                     }
                     do throws(HypervisorError) {
                         _ = try await hypervisor.create(xml: xml)

@@ -17,6 +17,8 @@ struct VMPaths: Sendable {
     let autostart: String
     let nodeLimit: String
     let nodeSelector: String
+    /// `rbdlist`: the VM's RBD volumes, whose locks are checked before a start.
+    let volumes: String
 
     init(schema: SchemaVersion, uuid: String) throws {
         root = try schema.path("domain", item: uuid)
@@ -34,5 +36,6 @@ struct VMPaths: Sendable {
         autostart = try schema.path("domain.meta.autostart", item: uuid)
         nodeLimit = try schema.path("domain.meta.node_limit", item: uuid)
         nodeSelector = try schema.path("domain.meta.node_selector", item: uuid)
+        volumes = try schema.path("domain.storage.volumes", item: uuid)
     }
 }
