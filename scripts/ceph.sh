@@ -398,18 +398,6 @@ cmd_start() {
     conf
 }
 
-wait_dead() {
-    local deadline=$(($(now_ms) + $1 * 1000)) pid left
-    shift
-    while :; do
-        left=()
-        for pid in "$@"; do alive "$pid" && left+=("$pid"); done
-        ((${#left[@]} == 0)) && return 0
-        (($(now_ms) < deadline)) || { echo "${left[*]}"; return 1; }
-        sleep 0.05
-    done
-}
-
 # SIGTERM the osd, then the mgr, then the mon (a paused daemon gets SIGCONT, or it would never
 # see the SIGTERM), each bounded, then SIGKILL.
 do_stop() {

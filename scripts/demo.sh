@@ -11,7 +11,6 @@
 # DIR defaults to /tmp/pvc-demo. Every wait is bounded; a failure prints the node's log tail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 command=${1:-}
 dir=${2:-/tmp/pvc-demo}

@@ -403,18 +403,6 @@ cmd_start() {
     echo "127.0.0.1:$port"
 }
 
-wait_dead() {
-    local deadline=$(($(now_ms) + $1 * 1000)) pid left
-    shift
-    while :; do
-        left=()
-        for pid in "$@"; do alive "$pid" && left+=("$pid"); done
-        ((${#left[@]} == 0)) && return 0
-        (($(now_ms) < deadline)) || { echo "${left[*]}"; return 1; }
-        sleep 0.05
-    done
-}
-
 do_stop() {
     local pid left
     local -a targets=()

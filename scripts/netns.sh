@@ -356,7 +356,7 @@ cmd_serve() {
     [[ $# -eq 3 ]] || usage
     set_dir "$1" existing
     check_node "$2"
-    is_uint "$3" && (($3 >= 1 && $3 <= 65535)) || die "PORT must be 1..65535, got '$3'"
+    if ! is_uint "$3" || (($3 < 1 || $3 > 65535)); then die "PORT must be 1..65535, got '$3'"; fi
     local i=$2 port=$3 ns name python ready pid st
     ns=$(layout_value "ns$i")
     name=$(layout_value "name$i")

@@ -30,33 +30,11 @@ public enum SharedTestCeph {
 private let sharedCephStart = Mutex<Task<CephCluster, any Error>?>(nil)
 private let sharedCephDirectoryAtExit = Mutex<String?>(nil)
 
-/// As SharedTestZooKeeper's: `ceph.sh stop DIR` through posix_spawn and waitpid, then the
-/// directory (ours: made under the temporary directory) is removed.
+/// Stops the shared cluster synchronously at exit (`ExitStop`).
 private func stopSharedCephAtExit() {
     guard let directory = sharedCephDirectoryAtExit.withLock({ value -> String? in
         defer { value = nil }
         return value
     }) else { return }
-    guard let script = try? Script.path(of: CephCluster.scriptName) else { return }
-    let arguments = [Script.bash, script, "stop", directory]
-    var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-    cArguments.append(nil)
-    defer { cArguments.forEach { free($0) } }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-    var pid: pid_t = 0
-    let rc = cArguments.withUnsafeBufferPointer { argv -> Int32 in
-        guard let argvBase = argv.baseAddress else { return EINVAL }
-        return posix_spawn(&pid, Script.bash, nil, &attributes, argvBase, environ)
-    }
-    if rc == 0 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    }
-    try? FileManager.default.removeItem(atPath: directory)
+    ExitStop.run(script: CephCluster.scriptName, directory: directory)
 }

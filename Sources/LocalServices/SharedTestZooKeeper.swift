@@ -65,40 +65,11 @@ private let sharedStart = Mutex<Task<ZooKeeperServer?, any Error>?>(nil)
 /// Read by the exit handler, which as a C function pointer cannot capture anything.
 private let sharedDirectoryAtExit = Mutex<String?>(nil)
 
-/// Stops the shared server synchronously at exit. Runs `zookeeper.sh stop DIR` with
-/// posix_spawn and waitpid rather than Foundation's Process, whose completion machinery may
-/// already be going away while the process exits.
+/// Stops the shared server synchronously at exit (`ExitStop`).
 private func stopSharedServerAtExit() {
     guard let directory = sharedDirectoryAtExit.withLock({ value -> String? in
         defer { value = nil }
         return value
     }) else { return }
-    guard let script = try? Script.path(of: ZooKeeperServer.scriptName) else { return }
-
-    let arguments = [Script.bash, script, "stop", directory]
-    var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-    cArguments.append(nil)
-    defer { cArguments.forEach { free($0) } }
-
-    // Whichever thread calls exit() may block most signals (Dispatch threads do); the stop
-    // script should not inherit that.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-
-    var pid: pid_t = 0
-    let rc = cArguments.withUnsafeBufferPointer { argv -> Int32 in
-        guard let argvBase = argv.baseAddress else { return EINVAL }
-        return posix_spawn(&pid, Script.bash, nil, &attributes, argvBase, environ)
-    }
-    if rc == 0 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    }
-    // The directory is ours: ZooKeeperServer.start(servers:) made it under the temp directory.
-    try? FileManager.default.removeItem(atPath: directory)
+    ExitStop.run(script: ZooKeeperServer.scriptName, directory: directory)
 }

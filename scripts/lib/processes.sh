@@ -103,3 +103,17 @@ close_inherited_fds() {
         fi
     done
 }
+
+# Waits up to SECONDS for every PID to be dead (gone or a zombie); prints the ones still alive
+# and fails when the time is up.
+wait_dead() {
+    local deadline=$(($(now_ms) + $1 * 1000)) pid left
+    shift
+    while :; do
+        left=()
+        for pid in "$@"; do alive "$pid" && left+=("$pid"); done
+        ((${#left[@]} == 0)) && return 0
+        (($(now_ms) < deadline)) || { echo "${left[*]}"; return 1; }
+        sleep 0.05
+    done
+}
