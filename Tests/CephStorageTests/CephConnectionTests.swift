@@ -24,6 +24,21 @@ import Testing
         return try await condition()
     }
 
+    /// The script's status names the three daemons up with their memory, and the start figure;
+    /// printed, so a CI log shows what a single-host Ceph costs there.
+    @Test func statusReportsEachDaemonUpWithItsMemory() async throws {
+        let cluster = try await SharedTestCeph.cluster()
+        let status = try await cluster.status()
+        print("ceph.sh status:\n\(status)")
+        for daemon in ["mon", "mgr", "osd"] {
+            let line = status.split(separator: "\n").first { $0.hasPrefix("\(daemon) ") }
+            let fields = line?.split(separator: " ") ?? []
+            #expect(fields.count == 4 && fields[2] == "up", "\(daemon): \(line ?? "missing")")
+            #expect((fields.last.flatMap { Int($0.dropLast(2)) } ?? 0) > 0, "\(daemon) RSS: \(line ?? "missing")")
+        }
+        #expect(status.contains("ready in "), "\(status)")
+    }
+
     @Test func connectToClosedPortTimesOut() async throws {
         let start = ContinuousClock.now
         let settings = CephClientSettings(
