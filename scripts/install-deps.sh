@@ -49,6 +49,9 @@ packages=(
     libvirt-clients
     # The emulator of the tiny TCG guests (no KVM needed) and the SeaBIOS they idle in.
     qemu-system-x86
+    # qemu's rbd block driver (block-rbd.so), for guests with RBD disks (VMCluster's storage
+    # tests): only a Recommends of qemu-system-x86, so absent with --no-install-recommends.
+    qemu-block-extra
     # scripts/libvirt.sh runs each libvirtd under `tini -s` (a child subreaper) so that qemu
     # processes, which daemonize, are reaped at once; the init of the test machines reaps
     # orphans lazily, and libvirt waits for a stopped qemu's zombie to go (1.2-1.6 s per

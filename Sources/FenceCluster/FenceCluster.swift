@@ -55,6 +55,8 @@ public final class FenceCluster: Sendable {
         /// minutes; 2 s keeps the tests short while the fencer's writes after the power cycle
         /// (fenced, the zeroed figures) still land before the node's own figures do.
         public var bootDelaySeconds = 2
+        /// The Ceph the nodes use (nil: storage off); see `VMCluster.Options.ceph`.
+        public var ceph: CephCluster?
         /// Extra lines under `logging:`.
         public var logging: [String] = []
 
@@ -150,6 +152,7 @@ public final class FenceCluster: Sendable {
         vm.shutdownTimeoutSeconds = options.shutdownTimeoutSeconds
         vm.logging = options.logging
         vm.zooKeeperHosts = zooKeeper?.connectString
+        vm.ceph = options.ceph
         let addresses = machines.mapValues(\.bmcAddress)
         vm.fencing = { node in
             [
@@ -398,10 +401,13 @@ public final class FenceCluster: Sendable {
 
     /// Defines and starts TCG guests on `node`; returns their UUIDs once each runs there alone
     /// and the node's keepalive lists them all in `runningdomains`.
-    public func startGuests(_ names: [String], on node: String, memoryMiB: Int = 64) async throws -> [String] {
+    /// `volumes[i]` are guest i's RBD disks (`pool/image`, needs `Options.ceph`).
+    public func startGuests(_ names: [String], on node: String, memoryMiB: Int = 64,
+                            volumes: [[String]] = []) async throws -> [String] {
         var uuids: [String] = []
-        for name in names {
-            let uuid = try await vm.define(name: name, node: node, memoryMiB: memoryMiB)
+        for (index, name) in names.enumerated() {
+            let disks = index < volumes.count ? volumes[index] : []
+            let uuid = try await vm.define(name: name, node: node, memoryMiB: memoryMiB, volumes: disks)
             _ = try await client.start(uuid)
             uuids.append(uuid)
         }

@@ -96,12 +96,12 @@ public struct CephCluster: Sendable {
 
     /// Runs the `rbd` CLI against this cluster (or with `config`), bounded; returns its stdout.
     public func rbd(_ arguments: [String], config: String? = nil, timeout: Double = 60) async throws -> String {
-        try await CephCommand.run("/usr/bin/rbd", ["-c", config ?? configFile] + arguments, timeout: timeout)
+        try await ToolCommand.run("/usr/bin/rbd", ["-c", config ?? configFile] + arguments, timeout: timeout)
     }
 
     /// Runs the `ceph` CLI against this cluster, bounded; returns its stdout.
     public func ceph(_ arguments: [String], config: String? = nil, timeout: Double = 60) async throws -> String {
-        try await CephCommand.run(
+        try await ToolCommand.run(
             "/usr/bin/ceph", ["-c", config ?? configFile, "--connect-timeout", "15"] + arguments, timeout: timeout)
     }
 

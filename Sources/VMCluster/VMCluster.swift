@@ -43,6 +43,15 @@ public final class VMCluster: Sendable {
         /// Starts a node's daemon in place of `fleet.start(name:config:)`, e.g. inside a network
         /// namespace or with its PID handed to a simulated BMC.
         public var launch: (@Sendable (NodeLaunch) async throws -> Void)?
+        /// The Ceph the nodes use (nil: no storage, `subsystem.enable_storage` off, as before).
+        /// With one, each node's YAML turns storage on with this cluster's config and keyring, and
+        /// each node's libvirtd gets a ceph secret for client.admin (`cephSecretUUID`), so guests
+        /// with RBD disks (`define(..., volumes:)`) start. The cluster is the caller's to stop.
+        public var ceph: CephCluster?
+        /// A node's `storage.client_address` (nil from the closure: the key is left unset). Without
+        /// the closure every node says 127.0.0.1, which is what Ceph sees of every client on this
+        /// machine (see scripts/ceph.sh): a node given another address finds every lock foreign.
+        public var storageAddress: (@Sendable (_ node: String) -> String?)?
 
         public init() {}
     }
@@ -110,6 +119,12 @@ public final class VMCluster: Sendable {
                 try await hypervisor.connect()
                 hypervisors[name] = hypervisor
             }
+            if let ceph = options.ceph {
+                let key = try cephAdminKey(keyring: ceph.keyringFile)
+                for daemon in libvirtds.values {
+                    try await defineCephSecret(uri: daemon.uri, uuid: cephSecretUUID, key: key)
+                }
+            }
         } catch {
             await stopLibvirt()
             await session.close()
@@ -165,7 +180,13 @@ public final class VMCluster: Sendable {
         let logging = options.logging.map { "  \($0)" }.joined(separator: "\n")
         let fencing = (options.fencing?(node) ?? ["intervals:", "  fence_intervals: 6"])
             .map { "  \($0)" }.joined(separator: "\n")
-        return """
+        return base(node: node, hosts: hosts, chroot: chroot, libvirtds: libvirtds, options: options, peers: peers,
+                    logging: logging, fencing: fencing) + storageSection(node: node, options: options)
+    }
+
+    private static func base(node: String, hosts: String, chroot: String, libvirtds: [String: LibvirtDaemon],
+                             options: Options, peers: String, logging: String, fencing: String) -> String {
+        """
         node:
           name: \(node)
           libvirt_uri: "\(libvirtds[node]?.uri ?? "")"
@@ -253,10 +274,12 @@ public final class VMCluster: Sendable {
         return nodes
     }
 
-    /// A new TCG guest's XML, defined through the client on `node`.
+    /// A new TCG guest's XML, defined through the client on `node`. `volumes` (`pool/image`, see
+    /// `createImage`) become its RBD disks, and so its `rbdlist`; they need `Options.ceph`.
     public func define(name: String, node: String, method: MigrationMethod? = nil, autostart: Bool = false,
-                       limit: [String] = [], memoryMiB: Int = 64) async throws -> String {
-        let guest = TestGuest(name: name, uuid: UUID().uuidString, memoryMiB: memoryMiB)
+                       limit: [String] = [], memoryMiB: Int = 64, volumes: [String] = []) async throws -> String {
+        let disks = try volumes.map { try rbdDisk($0) }
+        let guest = TestGuest(name: name, uuid: UUID().uuidString, memoryMiB: memoryMiB, rbdDisks: disks)
         _ = try await client.define(xml: guest.xml, node: node, selector: nil, limit: limit, autostart: autostart,
                                     method: method)
         return guest.uuid

@@ -1,4 +1,5 @@
 import FenceCluster
+import LocalServices
 import Foundation
 import Testing
 
@@ -83,6 +84,59 @@ struct FencingTests {
                 let states = recorder.values("/nodes/\(peer)/daemonstate")
                 #expect(!states.contains("dead") && !states.contains("fenced"), "\(peer): \(states)")
             }
+        }
+    }
+
+    /// Issue 7 on top of the fence: the crashed node's VM has an RBD disk, and a client of that
+    /// node still writes to it (an `rbd bench` writer, standing in for a process the crash did not
+    /// stop). The fencer blocklists the volume's lock holders and watchers before it breaks the
+    /// locks, so that client can write no more, and the VM starts on a peer with nobody else's lock.
+    @Test func aFencedNodesCephClientsAreCutOffBeforeItsRBDBackedVMStartsElsewhere() async throws {
+        let ceph = try await SharedTestCeph.cluster()
+        var options = FenceCluster.Options.fast
+        options.ceph = ceph
+        try await FenceCluster.with(options) { cluster in
+            let victim = await cluster.nonPrimary()
+            let peers = FenceCluster.nodeNames.filter { $0 != victim }
+            let volume = try await cluster.vm.createImage("fenced-\(UInt32.random(in: 0...UInt32.max))")
+            let uuids = try await cluster.startGuests(["rb1"], on: victim, volumes: [[volume]])
+            let writer = try ceph.spawnRBD(["bench", "--io-type", "write", "--io-size", "4K", "--io-threads", "1",
+                                            "--io-total", "10G", "--io-pattern", "rand", volume])
+            do {
+                #expect(try await cluster.eventually(timeout: .seconds(30)) {
+                    try await cluster.vm.rbdLocks(volume).contains { $0.id.hasPrefix("auto") }
+                }, "the writer never took the volume's lock: \(writer.output)")
+                let heldBefore = try await cluster.vm.rbdLocks(volume)
+                let recorder = cluster.recordDaemonStates()
+                defer { recorder.stop() }
+
+                await cluster.killDaemon(victim)
+                let fenced = await recorder.waitFor("/nodes/\(victim)/daemonstate", "fenced", timeout: .seconds(60))
+                try #require(fenced != nil, "never fenced\n\(cluster.logTails())")
+                // Blocklisted: its writes fail and it ends.
+                #expect(await writer.waitForExit(seconds: 60), "the writer still runs after the fence: \(writer.output)")
+                #expect(writer.exitStatus != 0, "\(writer.output)")
+                let blocklist = try await ceph.ceph(["osd", "blocklist", "ls"])
+                for lock in heldBefore {
+                    #expect(blocklist.contains(lock.address), "\(lock.address) is not blocklisted: \(blocklist)")
+                }
+                #expect(!cluster.fenceLogLines(containing: "blocklisted a Ceph client").isEmpty, "\(cluster.logTails())")
+
+                // The VM runs on one peer, in `start`, with none of the old holders' locks left.
+                let settled = try await cluster.eventually(timeout: .seconds(90)) {
+                    let running = try await cluster.runningOn(uuids[0])
+                    return running.count == 1 && peers.contains(running[0])
+                }
+                #expect(settled, "\(cluster.logTails())")
+                #expect(await cluster.value("/domains/\(uuids[0])/state") == "start")
+                #expect(await cluster.value("/domains/\(uuids[0])/failedreason") ?? "" == "")
+                let heldAfter = try await cluster.vm.rbdLocks(volume)
+                #expect(heldAfter.allSatisfy { !heldBefore.contains($0) }, "\(heldAfter)")
+            } catch {
+                await writer.terminate()
+                throw error
+            }
+            await writer.terminate()
         }
     }
 

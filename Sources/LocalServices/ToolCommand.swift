@@ -6,10 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs a Ceph CLI (`rbd`, `ceph`) to completion with a bound; output through temporary files,
+/// Runs a command-line tool (`rbd`, `ceph`, `virsh`) to completion with a bound; output through temporary files,
 /// as in `Script`, so nothing it leaves behind can hold a pipe open.
-enum CephCommand {
-    static func run(_ executable: String, _ arguments: [String], timeout: Double) async throws -> String {
+public enum ToolCommand {
+    public static func run(_ executable: String, _ arguments: [String], timeout: Double) async throws -> String {
         try await OwnThread.run {
             let command = ([executable] + arguments).joined(separator: " ")
             let scratch = FileManager.default.temporaryDirectory
@@ -99,7 +99,7 @@ public final class BackgroundCommand: @unchecked Sendable {
         return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
     }
 
-    public var output: String { CephCommand.read(URL(fileURLWithPath: logFile)) }
+    public var output: String { ToolCommand.read(URL(fileURLWithPath: logFile)) }
 
     /// Waits up to `seconds` for it to exit; true when it did.
     public func waitForExit(seconds: Double) async -> Bool {
