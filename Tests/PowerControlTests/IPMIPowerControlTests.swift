@@ -122,7 +122,11 @@ struct IPMIPowerControlTests {
 
     @Test func thePasswordIsOnNoCommandLineWhileACallIsInFlight() async throws {
         let password = "pw-\(UUID().uuidString.prefix(12))"
-        let port = try unusedUDPPort()
+        // A silent BMC: each ipmitool lives through its retries (a closed port would answer with
+        // ICMP unreachable and end it in milliseconds, before a scan could see it).
+        let silent = try SilentUDPPort()
+        defer { silent.close() }
+        let port = silent.port
         let control = IPMIPowerControl(
             address: try BMCAddress(parsing: "127.0.0.1:\(port)"), username: "admin", password: password)
         let finished = Flag()

@@ -92,10 +92,35 @@ func eventually(
 }
 
 /// A UDP port on 127.0.0.1 with nothing bound to it: bound by us for a moment, then released.
+/// A UDP port with a socket bound that never answers: a BMC that takes requests and stays silent,
+/// so ipmitool waits out its retries instead of failing at once on ICMP port unreachable.
+final class SilentUDPPort: @unchecked Sendable {
+    private let fd: Int32
+    let port: Int
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        do {
+            port = try boundPort(fd)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+}
+
 func unusedUDPPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EMFILE) }
     defer { close(fd) }
+    return try boundPort(fd)
+}
+
+/// Binds `fd` to 127.0.0.1 on a port the kernel picks, and returns that port.
+private func boundPort(_ fd: Int32) throws -> Int {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
