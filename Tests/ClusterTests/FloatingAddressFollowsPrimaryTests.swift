@@ -82,7 +82,7 @@ import Testing
             // SIGTERM of the primary hands the address over before the daemon stops.
             let stopped = try #require(fleet.daemon(current))
             stopped.signal(SIGTERM)
-            #expect(await stopped.waitForExit(timeout: .seconds(20)) == 0, "\(fleet.logTails())")
+            #expect(await stopped.waitForExit(timeout: .seconds(60)) == 0, "\(fleet.logTails())")
             let remaining = all.subtracting([current])
             let settled = await recorder.waitFor(timeout: settleTimeout) {
                 $0.isSettled(among: remaining, running: remaining)

@@ -50,7 +50,7 @@ import Glibc
 
             for daemon in daemons { daemon.signal(SIGTERM) }
             for daemon in daemons {
-                let status = await daemon.waitForExit(timeout: .seconds(15))
+                let status = await daemon.waitForExit(timeout: .seconds(60))
                 #expect(status == 0, "\(daemon.name) exit status; its log:\n\(daemon.log)")
                 #expect(await cluster.value("/nodes/\(daemon.name)/daemonstate") == "stop")
             }
@@ -65,12 +65,12 @@ import Glibc
             let first = try fleet.start(name: "hv1", config: cluster.config(node: "hv1"))
             #expect(await cluster.waitFor("/nodes/hv1/daemonstate", toBe: "run"), "log:\n\(first.log)")
             first.signal(SIGTERM)
-            #expect(await first.waitForExit(timeout: .seconds(15)) == 0)
+            #expect(await first.waitForExit(timeout: .seconds(60)) == 0)
             #expect(await cluster.value("/nodes/hv1/daemonstate") == "stop")
             let second = try fleet.start(name: "hv1", config: cluster.config(node: "hv1"))
             #expect(await cluster.waitFor("/nodes/hv1/daemonstate", toBe: "run"), "log:\n\(second.log)")
             second.signal(SIGTERM)
-            #expect(await second.waitForExit(timeout: .seconds(15)) == 0)
+            #expect(await second.waitForExit(timeout: .seconds(60)) == 0)
         }
         await cluster.close()
     }
@@ -90,7 +90,7 @@ import Glibc
 
                 """
             let daemon = try fleet.start(name: "bad", config: config)
-            let status = await daemon.waitForExit(timeout: .seconds(10))
+            let status = await daemon.waitForExit(timeout: .seconds(60))
             #expect(status == 2)
             #expect(daemon.log.contains("timer.keepalive_interval"), "log:\n\(daemon.log)")
             #expect(daemon.log.contains("bad.yaml"))
@@ -105,11 +105,11 @@ import Glibc
             let daemon = try fleet.start(name: "hv1", config: cluster.config(node: "hv1")) { ["--config=\($0)"] }
             #expect(await cluster.waitFor("/nodes/hv1/daemonstate", toBe: "run"), "log:\n\(daemon.log)")
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "log:\n\(daemon.log)")
 
             for (name, arguments) in [("bogus", ["--bogus"]), ("noValue", ["--config"])] {
                 let refused = try fleet.start(name: name, config: "") { _ in arguments }
-                #expect(await refused.waitForExit(timeout: .seconds(10)) == 2, "\(arguments)")
+                #expect(await refused.waitForExit(timeout: .seconds(60)) == 2, "\(arguments)")
                 #expect(refused.log.contains("usage: pvcnoded"), "\(arguments): \(refused.log)")
             }
         }
@@ -134,7 +134,7 @@ import Glibc
             }
             #expect(daemon.log.contains("holds neither true nor false"))
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "log:\n\(daemon.log)")
         }
         await cluster.close()
     }
@@ -156,7 +156,7 @@ import Glibc
             let daemon = try fleet.start(name: "hv9", config: config)
             try await Task.sleep(for: .seconds(1))
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(20)) == 0, "log:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "log:\n\(daemon.log)")
         }
     }
 }

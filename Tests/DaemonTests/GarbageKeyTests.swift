@@ -102,7 +102,7 @@ import Glibc
 
     static func stop(_ daemon: DaemonProcess) async {
         daemon.signal(SIGTERM)
-        #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "\(daemon.name) log:\n\(log(daemon))")
+        #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "\(daemon.name) log:\n\(log(daemon))")
     }
 
     // MARK: - /schema/version under three live daemons (the watch)

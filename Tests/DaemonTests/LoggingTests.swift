@@ -64,7 +64,7 @@ import Glibc
                     "no keepalive after SIGHUP; stderr:\n\(daemon.log)")
 
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "stderr:\n\(daemon.log)")
             #expect(contents(path).contains("stopped"), "new file:\n\(contents(path))")
             let old = contents(rotated)
             #expect(old.contains("daemon state run"))
@@ -85,7 +85,7 @@ import Glibc
             #expect(await waitFor("no log file to reopen", in: daemon.logPath), "stderr:\n\(daemon.log)")
             #expect(await daemon.waitForExit(timeout: .milliseconds(500)) == nil, "SIGHUP ended the daemon")
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "stderr:\n\(daemon.log)")
             #expect(!FileManager.default.fileExists(atPath: directory))
         }
         await cluster.close()
@@ -105,7 +105,7 @@ import Glibc
             #expect(lines.count == 1, "stderr:\n\(daemon.log)")
             #expect(daemon.log.contains("daemon state run"))
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "stderr:\n\(daemon.log)")
         }
         await cluster.close()
     }
@@ -142,7 +142,7 @@ import Glibc
             #expect(daemon.log.contains("\u{1B}[32mnotice\u{1B}[0m"), "stderr:\n\(daemon.log)")
 
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "stderr:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "stderr:\n\(daemon.log)")
             let last = await cluster.value(messages) ?? ""
             #expect(last.contains("shutting down"), "\(messages):\n\(last)")
         }

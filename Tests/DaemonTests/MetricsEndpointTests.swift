@@ -48,7 +48,7 @@ import Glibc
 
             // A graceful stop closes the endpoint with the daemon.
             daemon.signal(SIGTERM)
-            #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(daemon.log)")
+            #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "log:\n\(daemon.log)")
             #expect(MetricsProbe.connectRefused(port: port))
         }
         await cluster.close()

@@ -37,7 +37,7 @@ import Glibc
                 #expect(failures <= 1, "the outage was logged \(failures) times:\n\(daemon.log)")
 
                 daemon.signal(SIGTERM)
-                #expect(await daemon.waitForExit(timeout: .seconds(15)) == 0, "log:\n\(daemon.log)")
+                #expect(await daemon.waitForExit(timeout: .seconds(60)) == 0, "log:\n\(daemon.log)")
                 #expect(await cluster.value("/nodes/hv1/daemonstate") == "stop")
             }
             await cluster.close()
