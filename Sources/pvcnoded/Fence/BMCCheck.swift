@@ -88,7 +88,7 @@ struct BMCCheck: Sendable {
                 // PVC's health plugins lower the node's health by their delta; a dead BMC is worth 10.
                 (try key("health_delta"), result.ok ? "0" : "10"),
                 (try key("message"), result.message),
-                (try key("data"), "{\"ok\":\(result.ok),\"message\":\"\(Self.escaped(result.message))\"}"),
+                (try key("data"), JSONValue.object(["ok": .bool(result.ok), "message": .string(result.message)]).rendered),
                 (try key("runtime"), "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"),
             ]
             if try await store.exists(root) == nil {
@@ -100,18 +100,5 @@ struct BMCCheck: Sendable {
         } catch {
             logger.warning("BMC check: could not publish the result", metadata: ["error": "\(error)"])
         }
-    }
-
-    private static func escaped(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

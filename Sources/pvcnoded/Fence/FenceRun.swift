@@ -175,13 +175,22 @@ final class FenceRun: Sendable {
         }
         return await withTaskGroup(of: ObservedNode?.self) { group in
             for name in names where name != node {
-                group.addTask { [store, schema] in
-                    guard let paths = try? NodePaths(schema: schema, node: name),
-                          let state = try? await store.get(paths.daemonState),
-                          let keepalive = try? await store.get(paths.keepalive) else { return nil }
-                    return ObservedNode(name: name, daemonState: state.text, daemonStateVersion: state.stat.version,
-                                        keepalive: keepalive.text.flatMap { Int($0.trimmingWhitespace) },
-                                        keepaliveVersion: keepalive.stat.version)
+                group.addTask { [store, schema, logger] in
+                    do {
+                        let paths = try NodePaths(schema: schema, node: name)
+                        let state = try await store.get(paths.daemonState)
+                        let keepalive = try await store.get(paths.keepalive)
+                        return ObservedNode(name: name, daemonState: state.text, daemonStateVersion: state.stat.version,
+                                            keepalive: keepalive.text.flatMap { Int($0.trimmingWhitespace) },
+                                            keepaliveVersion: keepalive.stat.version)
+                    } catch let error as CoordinationError where error.code == .noNode {
+                        // Being removed (or not registered yet): not a node to judge.
+                        return nil
+                    } catch {
+                        logger.warning("fence: cannot read a node's keys; left out of this round",
+                                       metadata: ["peer": "\(name)", "error": "\(error)"])
+                        return nil
+                    }
                 }
             }
             var observed: [ObservedNode] = []

@@ -9,6 +9,10 @@ final class GuestHold: Sendable {
         var runningFleets = 0
         var subscribers: [Int: AsyncStream<Bool>.Continuation] = [:]
         var nextID = 0
+        /// Callers of `waitForFleetsToStop`, resumed when the last fleet ends or their time is up.
+        var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters whose time ran out before they were registered.
+        var expired: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -41,7 +45,53 @@ final class GuestHold: Sendable {
     }
 
     func fleetStarted() { state.withLock { $0.runningFleets += 1 } }
-    func fleetEnded() { state.withLock { $0.runningFleets -= 1 } }
+
+    func fleetEnded() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.runningFleets -= 1
+            guard state.runningFleets == 0 else { return [] }
+            defer { state.idleWaiters.removeAll() }
+            return Array(state.idleWaiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no fleet runs (every VM actor ended), or when `timeout` is up; true in the
+    /// first case.
+    func waitForFleetsToStop(timeout: Duration) async -> Bool {
+        let id = state.withLock { state -> Int? in
+            guard state.runningFleets > 0 else { return nil }
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        guard let id else { return true }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.expire(id)
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.runningFleets == 0 || state.expired.remove(id) != nil { return true }
+                state.idleWaiters[id] = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.cancel()
+        return runningFleets == 0
+    }
+
+    private func expire(_ id: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.idleWaiters.removeValue(forKey: id) else {
+                // Not registered yet (or already resumed): a registration after this returns at once.
+                if state.runningFleets > 0 { state.expired.insert(id) }
+                return nil
+            }
+            return waiter
+        }
+        waiter?.resume()
+    }
 }
 
 /// Runs the VM fleet while the hold is released and stops it (every VM actor ended) as soon as

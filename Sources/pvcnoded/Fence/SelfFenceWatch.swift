@@ -64,9 +64,8 @@ final class SelfFenceWatch: Sendable {
 
     /// Bounded: a fleet stuck in a libvirt call must not keep the guests running.
     private func waitForFleetsToStop() async {
-        let deadline = ContinuousClock.now + .seconds(2)
-        while hold.runningFleets > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        if await !hold.waitForFleetsToStop(timeout: .seconds(2)) {
+            logger.warning("self-fence: the VM fleet did not stop within 2 s; destroying the guests anyway")
         }
     }
 
