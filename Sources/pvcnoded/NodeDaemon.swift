@@ -38,6 +38,16 @@ struct NodeDaemon: Service {
     let guestHold = GuestHold()
     /// This node's Ceph client; nil with storage off. Opened on first use, kept across sessions.
     var ceph: CephAccess?
+    /// systemd's notify socket when it started the daemon (`Type=notify`); nil otherwise.
+    var systemd: SystemdNotifySocket?
+
+    /// Tells systemd, when it is listening, what the daemon is doing. A lost message is only
+    /// logged: it never holds up the daemon.
+    private func tellSystemd(_ fields: String...) {
+        guard let systemd, let error = systemd.send(fields) else { return }
+        logger.debug("systemd notification not sent", metadata: [
+            "socket": "\(systemd.address)", "errno": "\(error)", "message": "\(fields.joined(separator: " "))"])
+    }
 
     private func makeSelfFence() -> SelfFenceWatch {
         var fenceLogger = logger
@@ -64,9 +74,11 @@ struct NodeDaemon: Service {
         metrics.daemonState(nil)
         while !Task.isShuttingDownGracefully {
             metrics.sessionState(.connecting)
+            tellSystemd("STATUS=connecting to ZooKeeper at \(settings.zookeeper.hosts)")
             // A shutdown while no server answers ends the wait: nothing of ours is to clean up.
             guard let store = await cancelWhenGracefulShutdown({ await connector.connect() }) else {
                 logger.notice("shut down before ZooKeeper was reached")
+                tellSystemd("STOPPING=1", "STATUS=shut down before ZooKeeper was reached")
                 return
             }
             let stateLog = Task { [logger, metrics] in
@@ -86,6 +98,7 @@ struct NodeDaemon: Service {
                 let problem = "\(error)"
                 if problem != lastProblem {
                     logger.error("startup failed, retrying", metadata: ["error": "\(problem)"])
+                    tellSystemd("STATUS=startup failed, retrying: \(problem)")
                     lastProblem = problem
                 }
                 let pause = backoff
@@ -98,6 +111,7 @@ struct NodeDaemon: Service {
                 return
             case .sessionLost(let state):
                 logger.error("ZooKeeper session lost, connecting again", metadata: ["state": "\(state)"])
+                tellSystemd("STATUS=ZooKeeper session lost (\(state)), connecting again")
                 await store.close()
             }
         }
@@ -271,6 +285,8 @@ struct NodeDaemon: Service {
                           selfFence: selfFence)
             if !wasRunning && lifecycle.phase == .running {
                 logger.notice("daemon state run")
+                // Ready means registered and live: what pvcautoready, ordered after this unit, needs.
+                tellSystemd("READY=1", "STATUS=run (\(settings.role.rawValue))")
                 role.send(.running)
                 if let fence {
                     fenceTask = Task { await fence.run(sessionStates: store.sessionStates()) }
@@ -286,6 +302,7 @@ struct NodeDaemon: Service {
         }
 
         logger.notice("shutting down")
+        tellSystemd("STOPPING=1", "STATUS=shutting down")
         // The role first: a primary hands over (or finds nobody to hand over to) while its
         // session still works, then the lifecycle writes shutdown and stop.
         await role.shutDown(timeout: settings.primaryShutdownTimeout)

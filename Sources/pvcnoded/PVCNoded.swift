@@ -68,6 +68,10 @@ enum PVCNoded {
         zookeeper.zookeeper.logger = logger
         let metrics = NodeMetrics()
         var daemon = NodeDaemon(settings: zookeeper, logger: logger, metrics: metrics, nodeLog: nodeLog)
+        daemon.systemd = SystemdNotifySocket.fromEnvironment()
+        if let systemd = daemon.systemd {
+            logger.info("reporting readiness to systemd", metadata: ["socket": "\(systemd.address)"])
+        }
         if let vm = settings.vm {
             let hypervisor = LibvirtHypervisor(uri: vm.libvirtURI, timeouts: vm.callTimeouts, logger: logger)
             do {
