@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "ClusterReads", dependencies: ["Coordination", "ClusterSchema", "NodeCore"]),
         // The operator's CLI: writes the intent keys PVC's API writes, reads the cluster's state.
         .executableTarget(name: "pvcctl", dependencies: [
-            "ZooKeeper", "Coordination", "ClusterSchema", "ClusterClient", "CephStorage",
+            "ZooKeeper", "Coordination", "ClusterSchema", "ClusterClient", "CephStorage", "NodeConfiguration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

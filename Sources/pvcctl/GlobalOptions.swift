@@ -12,8 +12,21 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// Options every command takes: where the cluster is, how to print, how long to wait.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("zk"),
-            help: "ZooKeeper connect string, host:port[,host:port...][/chroot] (default: $PVC_ZK).")
+            help: ArgumentHelp(
+                "ZooKeeper connect string, host:port[,host:port...][/chroot] (default: from --config, else $PVC_ZK, "
+                    + "else from $PVC_CONFIG_FILE or /etc/pvc/pvc.conf)."))
     var zk: String?
+
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp(
+                "The node's pvcnoded config file, for the ZooKeeper connect string and the node's name when they are "
+                    + "not given (default: $PVC_CONFIG_FILE, else /etc/pvc/pvc.conf if it exists).",
+                valueName: "file"))
+    var config: String?
+
+    // A test hook: tests cannot create /etc/pvc/pvc.conf, so they name a stand-in for it.
+    @Option(name: .customLong("standard-config"), help: .hidden)
+    var standardConfig: String = LocalNodeDefaults.standardConfigFile
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
@@ -36,14 +49,43 @@ struct GlobalOptions: ParsableArguments {
     /// The connection's and each call's limit, in seconds.
     var callTimeout: Double { timeout ?? 5 }
 
-    /// The client configuration from `--zk` or `PVC_ZK`.
-    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> ZooKeeperClient.Configuration {
-        let given = zk ?? environment["PVC_ZK"]
-        guard let given, !given.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw CtlError("no ZooKeeper given: pass --zk HOST:PORT[/CHROOT] or set PVC_ZK")
+    /// What fills in the cluster and the node where the command line leaves them out.
+    func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> LocalNodeDefaults {
+        LocalNodeDefaults(configFlag: config, environment: environment, standardFile: standardConfig,
+                          fileExists: { FileManager.default.fileExists(atPath: $0) })
+    }
+
+    /// The node a node command acts on: NAME, else this node's, from its config file (read only then).
+    func nodeName(_ name: String?) throws -> String {
+        switch try defaults().nodeName(name) {
+        case .given(let name): return name
+        case .configFile(let file): return try LocalNodeConfig.load(file).nodeName
         }
-        let (hosts, chroot) = try ConnectString.split(given)
+    }
+
+    /// The client configuration, and the config file the connect string came from if it came from one (the
+    /// operator may not know that pvcctl read one).
+    func connection(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> (configuration: ZooKeeperClient.Configuration, file: String?) {
+        let (hosts, chroot): (String, String?)
+        let file: String?
+        switch try defaults(environment: environment).connectString(zk: zk) {
+        case .given(let text):
+            (hosts, chroot) = try ConnectString.split(text)
+            file = nil
+        case .configFile(let path):
+            let text = try LocalNodeConfig.load(path).connectString
+            do {
+                (hosts, chroot) = try ConnectString.split(text)
+            } catch {
+                throw CtlError("config file \(path): \(error)")
+            }
+            // An empty `database.zookeeper.connect` would otherwise pass the split and fail as a connection.
+            guard !hosts.isEmpty else {
+                throw CtlError("config file \(path): database.zookeeper.connect names no ZooKeeper host")
+            }
+            file = path
+        }
         var configuration = ZooKeeperClient.Configuration(hosts: hosts, chroot: chroot)
         let limit = Duration.milliseconds(Int64(callTimeout * 1000))
         configuration.connectTimeout = limit
@@ -52,7 +94,7 @@ struct GlobalOptions: ParsableArguments {
         // The client's own log lines would mix with our output and errors: only what is critical.
         configuration.logger.logLevel = .critical
         configuration.libraryLogLevel = .critical
-        return configuration
+        return (configuration, file)
     }
 
     var lockTimeout: Duration { .milliseconds(Int64(callTimeout * 2000)) }
@@ -88,8 +130,8 @@ struct CtlError: Error, CustomStringConvertible {
 func withStore<T: Sendable>(_ options: GlobalOptions,
                             _ body: (any CoordinationStore) async throws -> T) async throws -> T {
     quietLogging()
-    let configuration = try options.configuration()
-    let where_ = configuration.hosts + (configuration.chroot ?? "")
+    let (configuration, file) = try options.connection()
+    let where_ = configuration.hosts + (configuration.chroot ?? "") + (file.map { " (from \($0))" } ?? "")
     let client: ZooKeeperClient
     do {
         client = try await ZooKeeperClient.connect(configuration)

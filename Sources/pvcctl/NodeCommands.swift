@@ -96,10 +96,11 @@ struct NodeInfo: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Argument(help: "The node's name.")
-    var name: String
+    @Argument(help: "The node's name (default: this node, from its config file).")
+    var name: String?
 
     func run() async throws {
+        let name = try options.nodeName(name)
         let schema = try Schema.current()
         let root = try Schema.path(schema, "node", item: name)
         let keys = try await withStore(options) { store -> [(String, String?, Int)] in

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ClusterClient
 
-/// `pvc node flush NAME`: `domainstate` = flush; the node moves its VMs away.
+/// `pvc node flush [NAME]`: `domainstate` = flush; the node moves its VMs away.
 struct NodeFlush: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flush",
@@ -10,20 +10,21 @@ struct NodeFlush: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Argument(help: "The node's name.")
-    var name: String
+    @Argument(help: "The node's name (default: this node, from its config file).")
+    var name: String?
 
     @OptionGroup var waiting: WaitOption
 
     func run() async throws {
-        let (name, wait, timeout) = (name, waiting.wait, ClientLimits.waitTimeout(options))
+        let name = try options.nodeName(name)
+        let (wait, timeout) = (waiting.wait, ClientLimits.waitTimeout(options))
         try await OperationOutput.run(options) { client in
             try await client.flush(name, wait: wait, timeout: timeout)
         }
     }
 }
 
-/// `pvc node ready NAME`: `domainstate` = unflush; the node takes its VMs back.
+/// `pvc node ready [NAME]`: `domainstate` = unflush; the node takes its VMs back.
 struct NodeReady: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ready",
@@ -32,13 +33,14 @@ struct NodeReady: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    @Argument(help: "The node's name.")
-    var name: String
+    @Argument(help: "The node's name (default: this node, from its config file).")
+    var name: String?
 
     @OptionGroup var waiting: WaitOption
 
     func run() async throws {
-        let (name, wait, timeout) = (name, waiting.wait, ClientLimits.waitTimeout(options))
+        let name = try options.nodeName(name)
+        let (wait, timeout) = (waiting.wait, ClientLimits.waitTimeout(options))
         try await OperationOutput.run(options) { client in
             try await client.ready(name, wait: wait, timeout: timeout)
         }

@@ -11,8 +11,8 @@ enum CoordinatorRole: String, Sendable {
 
 /// What `node primary` and `node secondary` take besides the global options.
 struct RoleChangeOptions: ParsableArguments {
-    @Argument(help: "The coordinator's name.")
-    var name: String
+    @Argument(help: "The coordinator's name (default: this node, from its config file).")
+    var name: String?
 
     @Flag(help: "Wait until the router states have settled (bounded by --timeout, default 30 s).")
     var wait = false
@@ -23,7 +23,7 @@ struct RoleChangeOptions: ParsableArguments {
     var expectVersion: Int32?
 }
 
-/// `pvc node primary NAME`: PVC's API writes NAME into `/config/primary_node`; the coordinators
+/// `pvc node primary [NAME]`: PVC's API writes NAME into `/config/primary_node`; the coordinators
 /// hand over among themselves.
 struct NodePrimary: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,7 +43,7 @@ struct NodePrimary: AsyncParsableCommand {
     }
 }
 
-/// `pvc node secondary NAME`: PVC's API writes `none` into `/config/primary_node`; the other
+/// `pvc node secondary [NAME]`: PVC's API writes `none` into `/config/primary_node`; the other
 /// coordinators in `run` contend for it.
 struct NodeSecondary: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,9 +84,9 @@ struct RoleChange: Sendable {
     let format: OutputFormat
     let options: GlobalOptions
 
-    init(role: CoordinatorRole, options: GlobalOptions, request: RoleChangeOptions) {
+    init(role: CoordinatorRole, options: GlobalOptions, request: RoleChangeOptions) throws {
         self.role = role
-        name = request.name
+        name = try options.nodeName(request.name)
         wait = request.wait
         expectVersion = request.expectVersion
         waitLimit = .milliseconds(Int64((options.timeout ?? 30) * 1000))

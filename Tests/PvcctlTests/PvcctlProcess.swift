@@ -36,7 +36,9 @@ enum Pvcctl {
         process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        // Whatever the machine's shell sets must not choose the tests' cluster or node.
         env.removeValue(forKey: "PVC_ZK")
+        env.removeValue(forKey: "PVC_CONFIG_FILE")
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe()

@@ -329,7 +329,7 @@ struct PvcctlErrorTests {
 
     @Test("no connect string, or a malformed one, is an error before any connection")
     func noConnectString() async throws {
-        let none = try await Pvcctl.run(["node", "list"])
+        let none = try await Pvcctl.run(["node", "list", "--standard-config", absentConfigPath()])
         #expect(none.status != 0)
         #expect(none.stderr.contains("PVC_ZK"))
         let bad = try await Pvcctl.run(["node", "list", "--zk", "127.0.0.1:2181/a//b"])
