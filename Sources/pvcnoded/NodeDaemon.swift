@@ -226,7 +226,7 @@ struct NodeDaemon: Service {
         defer { fenceTask?.cancel() }
         let bmcCheckRun = Task { await bmcCheck(store: store, schema: schema)?.runPeriodically(every: settings.ipmiCheckInterval) }
         defer { bmcCheckRun.cancel() }
-        let domainStateRun = Task { await domainStateWatch(store: store, schema: schema)?.run() }
+        let domainStateRun = Task { await domainStateWatch(store: store, schema: schema).run() }
         defer { domainStateRun.cancel() }
         let storageStatsRun = Task { await storageStats(store: store, schema: schema, role: role)?.run() }
         defer { storageStatsRun.cancel() }
@@ -408,12 +408,12 @@ struct NodeDaemon: Service {
         return stats
     }
 
-    private func domainStateWatch(store: ZooKeeperClient, schema: SchemaVersion) -> DomainStateWatch? {
-        guard hypervisor != nil, let vm = settings.vm else { return nil }
+    private func domainStateWatch(store: ZooKeeperClient, schema: SchemaVersion) -> DomainStateWatch {
         var flushLogger = logger
         flushLogger[metadataKey: "subsystem"] = "flush"
-        return DomainStateWatch(node: settings.name, store: store, schema: schema, settings: vm, time: time,
-                                logger: flushLogger)
+        // With the hypervisor subsystem off the node still answers flush and ready, moving nothing.
+        return DomainStateWatch(node: settings.name, store: store, schema: schema,
+                                settings: hypervisor == nil ? nil : settings.vm, time: time, logger: flushLogger)
     }
 
     /// Coordinators fence (PVC's rule); a node with fencing disabled (0 intervals) has no fencer.

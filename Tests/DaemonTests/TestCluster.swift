@@ -65,6 +65,14 @@ struct TestCluster {
         return false
     }
 
+    func create(_ path: String, _ value: String) async throws {
+        _ = try await observer.create(path, data: Array(value.utf8), mode: .persistent)
+    }
+
+    func set(_ path: String, _ value: String) async throws {
+        _ = try await observer.set(path, data: Array(value.utf8))
+    }
+
     func close() async {
         await observer.close()
     }

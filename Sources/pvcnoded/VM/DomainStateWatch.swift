@@ -7,11 +7,15 @@ import NodeCore
 /// cancels the run in progress first and waits for it to stop (it stops between two events, so
 /// the wait is short and bounded by one ZooKeeper call). A value found at start (a daemon that
 /// stopped mid-flush) is acted on as if just written.
+///
+/// A node without the hypervisor subsystem (`settings` nil) answers too, as PVC's does: no VM
+/// runs there, so its flush moves nothing and its ready brings nothing back (a VM whose
+/// `last_node` names it stays where it is), and `pvcctl node ready --wait` (pvcautoready) ends.
 struct DomainStateWatch: Sendable {
     var node: String
     var store: any CoordinationStore
     var schema: SchemaVersion
-    var settings: VMRuntimeSettings
+    var settings: VMRuntimeSettings?
     var time: MonotonicTime
     var logger: Logger
 
@@ -48,6 +52,8 @@ struct DomainStateWatch: Sendable {
     }
 
     private var flushSettings: FlushSettings {
+        // Without VMs nothing is attempted: any valid figures do.
+        guard let settings else { return FlushSettings(maxParallel: 1, maxRetries: 1, attemptDeadline: 1) }
         // One attempt may need the whole offline fallback: a shutdown running into its timeout,
         // then a cold start; plus the live attempts before it.
         let migration = settings.callTimeouts.migrate.wholeMilliseconds
@@ -56,14 +62,14 @@ struct DomainStateWatch: Sendable {
     }
 
     private func flush() async {
-        let (node, settings) = (node, flushSettings)
+        let (node, settings, runsVMs) = (node, flushSettings, self.settings != nil)
         await DomainStateRun<NodeFlush>(node: node, store: store, schema: schema, time: time, logger: logger)
-            .run { vms in NodeFlush(node: node, settings: settings, vms: vms) }
+            .run { vms in NodeFlush(node: node, settings: settings, vms: runsVMs ? vms : []) }
     }
 
     private func ready() async {
-        let (node, settings) = (node, flushSettings)
+        let (node, settings, runsVMs) = (node, flushSettings, self.settings != nil)
         await DomainStateRun<NodeReady>(node: node, store: store, schema: schema, time: time, logger: logger)
-            .run { vms in NodeReady(node: node, settings: settings, vms: vms) }
+            .run { vms in NodeReady(node: node, settings: settings, vms: runsVMs ? vms : []) }
     }
 }
