@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages this project builds against and the ones its tests and
-# benchmarks run (a real ZooKeeper through scripts/zookeeper.sh, network namespaces through
+# Installs the Debian 12 packages this project builds against (also as a Debian package) and the
+# ones its tests and benchmarks run (a real ZooKeeper through scripts/zookeeper.sh, network namespaces through
 # scripts/netns.sh) and the daemon's own runtime tools (ip, arping).
 #
 # Idempotent: when every package is already installed it returns at once without touching apt,
@@ -72,6 +72,11 @@ packages=(
     # The IPMI client the daemon's PowerControl module runs (`ipmitool -I lanplus`) to fence a
     # node through its BMC, as PVC does.
     ipmitool
+    # scripts/package.sh: dpkg-buildpackage and the dh tools that build the .deb (debian/), and
+    # systemd-analyze, which checks the installed units. Nothing here runs systemd itself.
+    dpkg-dev
+    debhelper
+    systemd
 )
 
 # The two arpings conflict: a host that already has iputils' keeps it (HostNetwork detects

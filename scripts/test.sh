@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: installs what the tests need, builds once, runs every test.
+# The project's test command: installs what the tests need, builds once, runs every test, then
+# builds the Debian package and checks it installed (scripts/package.sh).
 #
 # The tests start their own ZooKeeper servers through scripts/zookeeper.sh (one standalone server
 # shared by the test process, plus servers of their own for the ensemble and frozen-server tests)
@@ -28,5 +29,14 @@ else
         || status=$?
     timeout --kill-after=30s 35m swift test --skip-build --disable-xctest --filter 'VMClusterTests|FenceClusterTests' \
         || status=$?
+    # The Debian package: a release build with the Swift runtime linked in, installed here with
+    # dpkg -i, its installed daemon run against a ZooKeeper of its own, then removed.
+    package_dir=$(mktemp -d /tmp/pvcnoded-deb.XXXXXX)
+    if deb=$(timeout --kill-after=30s 20m bash scripts/package.sh build "$package_dir"); then
+        timeout --kill-after=30s 10m bash scripts/package.sh check "$deb" || status=$?
+    else
+        status=1
+    fi
+    rm -rf "$package_dir"
     exit "$status"
 fi
