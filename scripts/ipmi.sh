@@ -22,15 +22,25 @@
 #   get power       on while node.pid names a live process (a zombie is dead; a PID reused by
 #                   another process since we first saw it is dead too)
 #   set power 0     SIGKILL the node (its whole group when it leads one), then off.hook
-#   set power 1     when off and node.cmd exists: run it detached (setsid, fds redirected)
+#   set power 1     when off and node.cmd exists: run it detached (setsid, fds redirected);
+#                   the line `on started PID` names the PID node.cmd writes (see below)
 #   set reset 1     off, then on
 #   set shutdown 1  ("power soft") SIGTERM
 # With --stuck-on the BMC acknowledges off, reset and soft but does nothing: a BMC that never
 # powers off. Every action appends `<epoch_ms> <action> <result>` to DIR/power.log, e.g.
 # `1763712345123 off killed 12345`, `... off stuck`, `... on started 12399`, `... status on`;
-# for `off` the time is when the SIGKILL was sent. Each action returns within about 1 s (the
-# off hook is waited for 0.6 s at most, then left to finish): ipmitool retransmits a request
-# unanswered for 1 s, and ipmi_sim would then run the action twice.
+# for `off` the time is when the SIGKILL was sent, for `on` when node.cmd was started. Each
+# action returns within about 1 s (the off hook is waited for 0.6 s at most, then left to
+# finish; node.cmd's PID for 0.5 s): ipmitool retransmits a request unanswered for 1 s, and a
+# `chassis power on` whose action took 1.5 s failed ("Unable to set Chassis Power Control"). A
+# line is appended whole (one write); a reader still ignores an unterminated last line.
+#
+# When node.cmd has not written the new PID within those 0.5 s (a loaded machine: the node's
+# bash may not even have run yet), the action answers and a detached follower (DIR/await-on.pid)
+# appends the `on started PID` line once node.pid names a live new process, or `on launched
+# no-pid` after AWAIT_ON_TIMEOUT s. So the `on` line may follow lines written after it (stamped
+# with the launch time): a reader that needs it polls for it. Another `on` meanwhile starts no
+# second node and logs `on pending`. Power status says off until the PID is there.
 #
 # `--port 0` (the default) picks the first free UDP port from 29800 up that no other DIR has
 # claimed; claims live in $PVC_IPMI_REGISTRY (default /tmp/pvc-ipmi-ports), taken under a lock.
@@ -39,12 +49,14 @@
 #
 # Files in DIR: layout (name=, port=, user=, address=, stuck_on=), password (0600), lan.conf,
 # node.emu, chassis.sh, state/ (wiped at start: users changed over IPMI would otherwise win over
-# lan.conf), sim.pid, sim.log, power.log, chassis.log, node.seen, node.log, watch.pid, watch.log.
+# lan.conf), sim.pid, sim.log, power.log, chassis.log, node.seen, node.log, watch.pid, watch.log,
+# await-on.pid.
 # A PID is only signalled when its command line names DIR, except the node's, which is the
 # harness's process: that one is checked against the start time recorded when it was first seen.
 #
 # Needs ipmi_sim (openipmi) and ipmitool (scripts/install-deps.sh). Environment:
-# IPMI_READY_TIMEOUT (s, default 10), PVC_IPMI_REGISTRY (see above).
+# IPMI_READY_TIMEOUT (s, default 10), IPMI_AWAIT_ON_TIMEOUT (s, default 60), PVC_IPMI_REGISTRY
+# (see above).
 set -euo pipefail
 
 PROG=${0##*/}
@@ -57,13 +69,15 @@ source "${SELF%/*}/lib/port-registry.sh"
 
 readonly AUTO_FIRST=29800 AUTO_LAST=29999
 readonly READY_TIMEOUT=${IPMI_READY_TIMEOUT:-10}
+readonly AWAIT_ON_TIMEOUT=${IPMI_AWAIT_ON_TIMEOUT:-60}
 readonly STOP_TIMEOUT=5
 readonly REGISTRY=${PVC_IPMI_REGISTRY:-/tmp/pvc-ipmi-ports} REGISTRY_VARIABLE=PVC_IPMI_REGISTRY
 readonly CLAIM_PIDFILES=(sim.pid watch.pid)
 # Bounds inside a chassis action: the whole action must answer ipmi_sim well under the 1 s after
 # which ipmitool retransmits (and the action would run twice). The wait for the hook and the wait
 # for the killed node to die are never both long in practice: SIGKILL takes effect in
-# milliseconds. Starting the node only waits for node.cmd to write its PID.
+# milliseconds. Starting the node only waits for node.cmd to write its PID, and leaves the rest of
+# that wait to a follower (__await-on).
 readonly HOOK_WAIT_MS=600 DEATH_WAIT_MS=300 START_WAIT_MS=500
 
 # See zookeeper.sh: long-lived children start with default signal dispositions and no mask.
@@ -114,7 +128,19 @@ node_pid() {
     echo "$pid"
 }
 
-power_log() { echo "$1 $2 $3" >>"$DIR/power.log"; }
+# One line, one write(2) on an O_APPEND descriptor: lines from concurrent writers (the chassis,
+# a follower) never interleave.
+power_log() { printf '%s %s %s\n' "$1" "$2" "$3" >>"$DIR/power.log"; }
+
+# The follower's PID while it still waits for a node.cmd to write its PID (await-on.pid holds
+# "PID STARTTIME": the PID alone could have been reused since).
+await_pid() {
+    local pid st
+    read -r pid st <"$DIR/await-on.pid" 2>/dev/null || return 1
+    is_uint "$pid" && alive "$pid" || return 1
+    [[ "$(proc_starttime "$pid" || true)" == "$st" ]] || return 1
+    echo "$pid"
+}
 
 # Waits up to MS for PID to be dead (gone or a zombie).
 wait_gone_ms() {
@@ -164,15 +190,22 @@ power_off() {
     echo "$result"
 }
 
-# On: start node.cmd detached when the node is off; prints the log result.
+# On: start node.cmd detached when the node is off. Prints "<ms> <result>" for the log, or
+# nothing when the new PID is not there yet: then a follower logs `<ms> ACTION [PREFIX ]started
+# PID` later (ACTION and PREFIX are this action's: `on`, or `reset` and `on`).
 power_on() {
-    local pid deadline
+    local action=$1 prefix=${2:-} pid deadline launched
     if pid=$(node_pid); then
-        echo "already $pid"
+        echo "$(now_ms) already $pid"
+        return 0
+    fi
+    if pid=$(await_pid); then
+        # An earlier `on` is still waiting for its node's PID: no second node.
+        echo "$(now_ms) pending"
         return 0
     fi
     if [[ ! -f "$DIR/node.cmd" ]]; then
-        echo "no-node-cmd"
+        echo "$(now_ms) no-node-cmd"
         return 0
     fi
     # setsid and every fd redirected: popen (ipmi_sim) waits for EOF on the pipe this script
@@ -180,16 +213,42 @@ power_on() {
     # (This runs in a command substitution, so the cd stays here; a backgrounded `cd && cmd`
     # would be a subshell waiting for the node while holding that substitution's pipe.)
     cd "$DIR"
+    launched=$(now_ms)
     setsid "${CLEAN_SIGNALS[@]}" bash "$DIR/node.cmd" </dev/null >>"$DIR/node.log" 2>&1 {CHASSIS_FD}>&- &
-    deadline=$(($(now_ms) + START_WAIT_MS))
+    deadline=$((launched + START_WAIT_MS))
     until pid=$(node_pid); do
         if (($(now_ms) >= deadline)); then
-            echo "launched no-pid"
+            # ipmi_sim must have its answer now; the line waits for the PID, not the other way
+            # round (a PID-less `on` line would be a lie about a node that is merely slow).
+            # setsid does not fork here (the job is no group leader), so $! is the follower.
+            setsid "${CLEAN_SIGNALS[@]}" bash "$SELF" __await-on "$DIR" "$launched" "$action" "$prefix" \
+                </dev/null >>"$DIR/chassis.log" 2>&1 {CHASSIS_FD}>&- &
+            pid=$!
+            echo "$pid $(proc_starttime "$pid" || echo gone)" >"$DIR/await-on.pid"
             return 0
         fi
         sleep 0.01
     done
-    echo "started $pid"
+    echo "$launched started $pid"
+}
+
+# The follower (detached from ipmi_sim): waits up to AWAIT_ON_TIMEOUT s for node.cmd to write a
+# live PID, then appends the `on` line the chassis action could not.
+cmd_await_on() {
+    set_dir "$1" existing
+    local launched=$2 action=$3 prefix=${4:-} deadline pid result owner=""
+    deadline=$(($(now_ms) + AWAIT_ON_TIMEOUT * 1000))
+    until pid=$(node_pid); do
+        if (($(now_ms) >= deadline)); then
+            pid=""
+            break
+        fi
+        sleep 0.02
+    done
+    if [[ -n "$pid" ]]; then result="started $pid"; else result="launched no-pid"; fi
+    power_log "$launched" "$action" "${prefix:+$prefix }$result"
+    read -r owner _ <"$DIR/await-on.pid" 2>/dev/null || true
+    if [[ "$owner" == "$$" ]]; then rm -f -- "$DIR/await-on.pid"; fi
 }
 
 cmd_chassis() {
@@ -217,16 +276,16 @@ cmd_chassis() {
                 result=$(power_off)
                 power_log "${result%% *}" off "${result#* }"
             else
-                result=$(power_on)
-                power_log "$(now_ms)" on "$result"
+                result=$(power_on on)
+                if [[ -n "$result" ]]; then power_log "${result%% *}" on "${result#* }"; fi
             fi
             ;;
         "set reset")
             if ((stuck)); then power_log "$(now_ms)" reset stuck; return 0; fi
             result=$(power_off)
             power_log "${result%% *}" reset "off ${result#* }"
-            result=$(power_on)
-            power_log "$(now_ms)" reset "on $result"
+            result=$(power_on reset on)
+            if [[ -n "$result" ]]; then power_log "${result%% *}" reset "on ${result#* }"; fi
             ;;
         "set shutdown")
             if ((stuck)); then power_log "$(now_ms)" soft stuck; return 0; fi
@@ -408,6 +467,7 @@ do_stop() {
     local -a targets=()
     if pid=$(sim_pid); then targets+=("$pid"); fi
     if pid=$(live_pid_from "$DIR/watch.pid") && ((pid != $$)); then targets+=("$pid"); fi
+    if pid=$(await_pid); then targets+=("$pid"); fi
     if ((${#targets[@]} > 0)); then
         kill -TERM "${targets[@]}" 2>/dev/null || true
         if left=$(wait_dead "$STOP_TIMEOUT" "${targets[@]}"); then :; else
@@ -418,7 +478,7 @@ do_stop() {
             wait_dead 5 $left >/dev/null || die "processes survived SIGKILL: $left"
         fi
     fi
-    rm -f -- "$DIR/sim.pid" "$DIR/watch.pid"
+    rm -f -- "$DIR/sim.pid" "$DIR/watch.pid" "$DIR/await-on.pid"
     release_claim
 }
 
@@ -486,7 +546,7 @@ command=$1
 shift
 case "$command" in
     # The chassis runs inside ipmi_sim: whatever it starts must not inherit ipmi_sim's socket.
-    start | __watch | __chassis) close_inherited_fds ;;
+    start | __watch | __chassis | __await-on) close_inherited_fds ;;
 esac
 case "$command" in
     start) cmd_start "$@" ;;
@@ -495,6 +555,7 @@ case "$command" in
     tool) cmd_tool "$@" ;;
     __chassis) cmd_chassis "$@" ;;
     __watch) cmd_watch "$@" ;;
+    __await-on) cmd_await_on "$@" ;;
     -h | --help | help) usage ;;
     *) note "unknown command '$command'"; usage ;;
 esac

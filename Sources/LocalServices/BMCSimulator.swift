@@ -39,7 +39,8 @@ public struct BMCSimulator: Sendable {
     /// Run at power off before the node is killed, when executable (e.g. `libvirt.sh kill-guests
     /// LVDIR`); it must finish within 0.6 s.
     public var offHookFile: String { path("off.hook") }
-    /// One line per chassis action: `<epoch_ms> <action> <result>`.
+    /// One line per chassis action: `<epoch_ms> <action> <result>`. The `on` line of a node that
+    /// took longer than 0.5 s to write its PID comes later (see `powerLog(within:until:)`).
     public var powerLogFile: String { path("power.log") }
 
     /// Starts a BMC named `name` (a label for logs) in a new temporary directory, or in
@@ -135,10 +136,29 @@ public struct BMCSimulator: Sendable {
         try writeAtomically(script, to: offHookFile, permissions: 0o755)
     }
 
-    /// DIR/power.log, parsed; lines that do not parse are skipped.
+    /// DIR/power.log, parsed; lines that do not parse are skipped, and so is an unterminated last
+    /// line (one being appended: "1763712345123 on sta" would parse, as a line naming no PID).
     public func powerLog() -> [PowerLogEntry] {
-        guard let text = try? String(contentsOfFile: powerLogFile, encoding: .utf8) else { return [] }
-        return text.split(whereSeparator: \.isNewline).compactMap { PowerLogEntry(line: String($0)) }
+        guard let data = FileManager.default.contents(atPath: powerLogFile) else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()  // after the last newline: empty, or a line still being written
+        return lines.compactMap { PowerLogEntry(line: String($0)) }
+    }
+
+    /// DIR/power.log once `condition` holds of it, or as it is when `timeout` has passed (or the
+    /// task is cancelled). For a line written after the request that caused it: `power on`
+    /// answers once node.cmd is launched, and when the node takes longer than 0.5 s to write its
+    /// PID (a loaded machine), the `on started PID` line follows later.
+    public func powerLog(
+        within timeout: Duration, until condition: ([PowerLogEntry]) -> Bool
+    ) async -> [PowerLogEntry] {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let log = powerLog()
+            if condition(log) || clock.now >= deadline || Task.isCancelled { return log }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// The node's current PID as the file says (whether or not it is alive).
@@ -191,7 +211,8 @@ public struct PowerLogEntry: Sendable, Equatable, CustomStringConvertible {
     /// `status`, `off`, `on`, `reset`, `soft` or `stop-off` (ipmi.sh stop --kill-node).
     public let action: String
     /// The rest of the line: `on`/`off` for status; `killed PID`, `none` or `stuck` for off;
-    /// `started PID`, `already PID`, `no-node-cmd` or `launched no-pid` for on; ...
+    /// `started PID`, `already PID`, `no-node-cmd`, `pending` (an earlier `on` still waits for
+    /// its node's PID) or `launched no-pid` (none within 60 s) for on; ...
     public let result: String
 
     public init?(line: String) {
@@ -213,6 +234,10 @@ public struct PowerLogEntry: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether this line is the BMC acknowledging an action and doing nothing (--stuck-on).
     public var isStuck: Bool { result == "stuck" }
+
+    /// Whether this is an `on` (or a reset's) that found an earlier one still waiting for its
+    /// node's PID, and started nothing.
+    public var isPending: Bool { result.split(separator: " ").last == "pending" }
 
     public var description: String { "\(epochMilliseconds) \(action) \(result)" }
 }

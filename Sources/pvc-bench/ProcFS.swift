@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LocalServices
 
 /// What /proc says about one process: resident set, CPU time, and the local ports of its TCP
 /// connections to given remote ports.
@@ -10,25 +11,9 @@ enum ProcFS {
         return ticks > 0 ? Double(ticks) : 100
     }()
 
-    /// The whole of a /proc file. Read until EOF: these files report size 0 and the kernel hands
-    /// out /proc/PID/net/tcp a page at a time, so a single read would miss every connection past
-    /// the first page (about 27 lines, soon filled by TIME_WAIT entries).
+    /// The whole of a /proc file (every page of a TCP table, not the first one only).
     static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes.append(contentsOf: buffer[0..<count])
-            } else if count == 0 {
-                return String(decoding: bytes, as: UTF8.self)
-            } else if errno != EINTR {
-                return nil
-            }
-        }
+        ProcFile.text(path)
     }
 
     /// VmRSS of `pid` in MiB; nil when the process is gone.

@@ -1,4 +1,5 @@
 import Foundation
+import LocalServices
 import TestSupport
 import Testing
 
@@ -201,7 +202,7 @@ enum MetricsProbe {
         }
         var listening = 0
         for table in ["/proc/\(pid)/net/tcp", "/proc/\(pid)/net/tcp6"] {
-            guard let text = readToEnd(table) else { continue }
+            guard let text = ProcFile.text(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 // sl local remote st ... inode is the tenth field.
@@ -210,21 +211,5 @@ enum MetricsProbe {
             }
         }
         return listening
-    }
-
-    /// A /proc file read to its end with read(2): they report size 0, and the TCP table of a busy
-    /// machine runs to many pages.
-    static func readToEnd(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
     }
 }

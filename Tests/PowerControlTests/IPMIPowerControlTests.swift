@@ -33,19 +33,25 @@ struct IPMIPowerControlTests {
             started = clock.now
             try await control.powerOn()
             print("ipmitool chassis power on: \(milliseconds(clock.now - started)) ms")
-            let secondPID = try #require(node.bmc.nodePID())
+            // The BMC answers once node.cmd is launched; the `on started PID` line names the PID
+            // the new node writes, which on a loaded machine comes after the answer (ipmi.sh then
+            // leaves it to a follower), so the line is waited for, and node.pid read after it.
+            let log = await node.bmc.powerLog(within: .seconds(60)) { log in
+                log.contains { $0.action == "on" && !$0.isPending }
+            }
+            let on = try #require(log.first { $0.action == "on" && !$0.isPending }, "power.log: \(log)")
+            let secondPID = try #require(on.pid, "power.log: \(log)")
+            #expect(on.result == "started \(secondPID)")
+            #expect(node.bmc.nodePID() == secondPID)
             #expect(secondPID != firstPID)
             #expect(!isDead(secondPID))
             #expect(try await control.powerStatus() == .on)
 
-            let log = node.bmc.powerLog()
-            let off = try #require(log.first { $0.action == "off" })
+            let off = try #require(log.first { $0.action == "off" }, "power.log: \(log)")
             #expect(off.result == "killed \(firstPID)")
             #expect(off.pid == firstPID)
-            let on = try #require(log.first { $0.action == "on" })
-            #expect(on.pid == secondPID)
             #expect(on.epochMilliseconds >= off.epochMilliseconds)
-            #expect(log.contains { $0.action == "status" && $0.result == "off" })
+            #expect(log.contains { $0.action == "status" && $0.result == "off" }, "power.log: \(log)")
         } catch {
             await node.cleanUp()
             throw error
@@ -122,46 +128,35 @@ struct IPMIPowerControlTests {
 
     @Test func thePasswordIsOnNoCommandLineWhileACallIsInFlight() async throws {
         let password = "pw-\(UUID().uuidString.prefix(12))"
-        // A silent BMC: each ipmitool lives through its retries (a closed port would answer with
-        // ICMP unreachable and end it in milliseconds, before a scan could see it).
+        // A user name of its own, so the watch tells this call's ipmitool from the other tests'.
+        let user = "u\(UInt32.random(in: 0...UInt32.max))"
+        // A silent BMC: ipmitool lives through its retries (~2 s) instead of ending at an ICMP
+        // port unreachable.
         let silent = try SilentUDPPort()
         defer { silent.close() }
-        let port = silent.port
+        // A bound far above the freeze below: the default 5 s would SIGKILL a frozen ipmitool
+        // on a loaded machine and end the call while the scan runs.
         let control = IPMIPowerControl(
-            address: try BMCAddress(parsing: "127.0.0.1:\(port)"), username: "admin", password: password)
-        let finished = Flag()
-        let call = Task { () -> PowerControlError? in
-            defer { finished.set() }
-            do throws(PowerControlError) { _ = try await control.powerStatus(); return nil } catch { return error }
+            address: try BMCAddress(parsing: "127.0.0.1:\(silent.port)"), username: user, password: password,
+            callTimeout: .seconds(60))
+        let watch = InFlightCallWatch(port: silent.port, user: user, password: password)
+        watch.start()
+        let error: PowerControlError?
+        do throws(PowerControlError) {
+            _ = try await control.powerStatus()
+            error = nil
+        } catch let failure {
+            error = failure
         }
-        // Scan every process's command line until the call ends; the ipmitool for our port must
-        // be seen at least once (so the scan overlapped the call), with the password in its
-        // environment only.
-        let portText = String(port)
-        var sawIPMITool = false
-        var sawPasswordInEnvironment = false
-        var leaks: [Int32] = []
-        let deadline = clock.now + .seconds(15)
-        while !finished.isSet, clock.now < deadline {
-            leaks += SimulatedNode.pids(withCommandLineContaining: password)
-            for pid in SimulatedNode.pids(withCommandLineContaining: "ipmitool") {
-                guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                      String(decoding: cmdline, as: UTF8.self).split(separator: "\0").contains(Substring(portText))
-                else { continue }
-                sawIPMITool = true
-                if let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
-                   String(decoding: environ, as: UTF8.self).split(separator: "\0")
-                    .contains(Substring("IPMI_PASSWORD=\(password)"))
-                {
-                    sawPasswordInEnvironment = true
-                }
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let error = await call.value
-        #expect(leaks.isEmpty, "password on the command line of \(leaks)")
-        #expect(sawIPMITool)
-        #expect(sawPasswordInEnvironment)
+        watch.callEnded()
+        let seen = await watch.report()
+
+        let argv = try #require(
+            seen.argv, "no ipmitool with -p \(silent.port) -U \(user) among our children during the call (\(seen.polls) polls)")
+        #expect(seen.frozen, "ipmitool \(seen.pid.map(String.init) ?? "?") did not stop for the scan")
+        #expect(!argv.contains { $0.contains(password) }, "\(argv)")
+        #expect(seen.environment.contains("IPMI_PASSWORD=\(password)"))
+        #expect(seen.leaks.isEmpty, "password on the command line of \(seen.leaks)")
         let failure = try #require(error)
         #expect(!failure.description.contains(password))
         #expect(!control.description.contains(password))
@@ -185,11 +180,101 @@ struct IPMIPowerControlTests {
     }
 }
 
-/// Set once, read from anywhere.
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+/// Finds the ipmitool a call runs (a child of this process whose argv has `-p PORT -U USER`),
+/// freezes it (SIGSTOP), reads its argv and environment and every process's command line while it
+/// cannot exit, and lets it go on (SIGCONT).
+///
+/// From a thread of its own: with ~90 suites in one process on 2 cores, a test task that slept
+/// 20 ms between /proc scans was resumed by the cooperative pool only every few seconds, and the
+/// ~2 s the ipmitool lived fell between two scans. The freeze makes the scan's overlap with the
+/// call certain instead of likely.
+private final class InFlightCallWatch: @unchecked Sendable {
+    struct Report: Sendable {
+        var pid: Int32?
+        /// The ipmitool's argv, read while it was stopped; nil when none was seen.
+        var argv: [String]?
+        var environment: [String] = []
+        var frozen = false
+        /// Processes whose command line held the password, during the freeze.
+        var leaks: [Int32] = []
+        var polls = 0
+    }
 
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    private let port: String
+    private let user: String
+    private let password: String
+    private let lock = NSLock()
+    private var ended = false
+    private var finished: Report?
+    private var waiter: CheckedContinuation<Report, Never>?
+
+    init(port: Int, user: String, password: String) {
+        self.port = String(port)
+        self.user = user
+        self.password = password
+    }
+
+    func start() {
+        let thread = Thread { [self] in finish(watch()) }
+        thread.name = "InFlightCallWatch"
+        thread.start()
+    }
+
+    /// The call returned: an ipmitool not seen by now will not be.
+    func callEnded() { lock.withLock { ended = true } }
+
+    func report() async -> Report {
+        await withCheckedContinuation { continuation in
+            lock.withLock {
+                if let finished { continuation.resume(returning: finished) } else { waiter = continuation }
+            }
+        }
+    }
+
+    private func finish(_ report: Report) {
+        lock.withLock {
+            finished = report
+            waiter?.resume(returning: report)
+            waiter = nil
+        }
+    }
+
+    private func watch() -> Report {
+        var report = Report()
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !lock.withLock({ ended }), ContinuousClock.now < deadline {
+            report.polls += 1
+            if let pid = childPIDs(of: getpid()).first(where: { isOurs(commandLine(of: $0)) }) {
+                kill(pid, SIGSTOP)
+                defer { kill(pid, SIGCONT) }
+                report.pid = pid
+                report.frozen = waitForState(of: pid, "T", within: .seconds(30))
+                let argv = commandLine(of: pid)
+                // Still our ipmitool (not a PID reused since the look).
+                guard isOurs(argv) else { return report }
+                report.argv = argv
+                report.environment = (ProcFile.bytes("/proc/\(pid)/environ") ?? []).split(separator: 0)
+                    .map { String(decoding: $0, as: UTF8.self) }
+                report.leaks = SimulatedNode.pids(withCommandLineContaining: password)
+                return report
+            }
+            usleep(2000)
+        }
+        return report
+    }
+
+    private func isOurs(_ argv: [String]) -> Bool {
+        guard let name = argv.first, name == "ipmitool" || name.hasSuffix("/ipmitool") else { return false }
+        return zip(argv, argv.dropFirst()).contains { $0 == ("-p", port) }
+            && zip(argv, argv.dropFirst()).contains { $0 == ("-U", user) }
+    }
+
+    private func waitForState(of pid: Int32, _ state: Character, within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if processState(pid) == state { return true }
+            usleep(1000)
+        }
+        return processState(pid) == state
+    }
 }

@@ -49,24 +49,63 @@ struct SimulatedNode {
         if first.isRunning { kill(first.processIdentifier, SIGKILL) }
     }
 
-    /// Every process whose /proc/PID/cmdline contains `text`.
+    /// Every process (but this one) whose /proc/PID/cmdline contains `text`.
     static func pids(withCommandLineContaining text: String) -> [Int32] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         let needle = Data(text.utf8)
         return entries.compactMap { entry -> Int32? in
             guard let pid = Int32(entry), pid != getpid(),
-                  let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
-                  cmdline.range(of: needle) != nil
+                  let cmdline = ProcFile.bytes("/proc/\(entry)/cmdline"),
+                  Data(cmdline).range(of: needle) != nil
             else { return nil }
             return pid
         }
     }
 }
 
+/// PID's argv (empty for a zombie, a kernel thread, or a process gone).
+func commandLine(of pid: Int32) -> [String] {
+    (ProcFile.bytes("/proc/\(pid)/cmdline") ?? []).split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// The children of `parent`: its threads' /proc/PID/task/TID/children files (a child is listed
+/// under the thread that spawned it), or, on a kernel without them, every process whose
+/// /proc/PID/stat names `parent` as its parent.
+func childPIDs(of parent: Int32) -> [Int32] {
+    childPIDsFromTaskFiles(of: parent) ?? childPIDsFromStat(of: parent)
+}
+
+/// Nil when the kernel has no children files (CONFIG_PROC_CHILDREN).
+func childPIDsFromTaskFiles(of parent: Int32) -> [Int32]? {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? []
+    var listed = false
+    var children: [Int32] = []
+    for task in tasks {
+        guard let text = ProcFile.bytes("/proc/\(parent)/task/\(task)/children") else { continue }
+        listed = true
+        children += text.split(separator: UInt8(ascii: " ")).compactMap { Int32(String(decoding: $0, as: UTF8.self)) }
+    }
+    return listed ? children : nil
+}
+
+func childPIDsFromStat(of parent: Int32) -> [Int32] {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    return entries.compactMap { entry -> Int32? in
+        guard let pid = Int32(entry), let stat = ProcFile.bytes("/proc/\(entry)/stat"),
+              let end = stat.lastIndex(of: UInt8(ascii: ")"))
+        else { return nil }
+        // After "PID (comm) ": the state, then the parent's PID.
+        let fields = stat[(end + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 1, Int32(String(decoding: fields[1], as: UTF8.self)) == parent else { return nil }
+        return pid
+    }
+}
+
 /// /proc/PID/status's state letter, nil when the process is gone.
 func processState(_ pid: Int32) -> Character? {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    for line in status.split(whereSeparator: \.isNewline) where line.hasPrefix("State:") {
+    guard let status = ProcFile.bytes("/proc/\(pid)/status") else { return nil }
+    let text = String(decoding: status, as: UTF8.self)
+    for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("State:") {
         return line.dropFirst("State:".count).trimmingCharacters(in: .whitespaces).first
     }
     return nil
@@ -91,7 +130,6 @@ func eventually(
     return try await condition()
 }
 
-/// A UDP port on 127.0.0.1 with nothing bound to it: bound by us for a moment, then released.
 /// A UDP port with a socket bound that never answers: a BMC that takes requests and stays silent,
 /// so ipmitool waits out its retries instead of failing at once on ICMP port unreachable.
 final class SilentUDPPort: @unchecked Sendable {
@@ -112,6 +150,7 @@ final class SilentUDPPort: @unchecked Sendable {
     func close() { Glibc.close(fd) }
 }
 
+/// A UDP port on 127.0.0.1 with nothing bound to it: bound by us for a moment, then released.
 func unusedUDPPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EMFILE) }
