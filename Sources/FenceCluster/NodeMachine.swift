@@ -119,10 +119,13 @@ final class NodeMachine: Sendable {
         }
     }
 
-    /// The BMC's `power.log`: `<epoch_ms> <action> <result>` a line.
+    /// The BMC's `power.log`: `<epoch_ms> <action> <result>` a line. An unterminated last line is
+    /// one still being written ("… on started 12" of PID 12345) and is left for the next read.
     func powerLog() -> [PowerEvent] {
-        guard let text = try? String(contentsOfFile: directory + "/power.log", encoding: .utf8) else { return [] }
-        return text.split(whereSeparator: \.isNewline).compactMap { line in
+        guard let data = FileManager.default.contents(atPath: directory + "/power.log") else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()
+        return lines.compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 2).map(String.init)
             guard fields.count >= 2, let epoch = Int64(fields[0]) else { return nil }
             return PowerEvent(epochMilliseconds: epoch, action: fields[1], result: fields.count > 2 ? fields[2] : "")

@@ -24,6 +24,10 @@ struct FenceHarnessTests {
             #expect(try await cluster.bmcTool(node, ["chassis", "power", "status"]).contains("off"))
 
             try await cluster.bmcTool(node, ["chassis", "power", "on"])
+            // The BMC answers once the machine's start is launched; on a loaded machine its PID
+            // (node.pid) may be written a little later (ipmi.sh's follower logs the `on` line then).
+            #expect(try await cluster.eventually(timeout: .seconds(60)) { cluster.daemonPID(node) != nil },
+                    "power.log: \(cluster.powerLog(node)); \(cluster.logTails())")
             let after = try #require(cluster.daemonPID(node), "\(cluster.logTails())")
             #expect(after != before)
             // The new daemon is the same node: it keeps alive again (its log follows the old one's).
