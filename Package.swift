@@ -30,6 +30,9 @@ let package = Package(
                        providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CRados", path: "Sources/CRados", providers: [.apt(["librados-dev"])]),
         .systemLibrary(name: "CRBD", path: "Sources/CRBD", providers: [.apt(["librbd-dev"])]),
+        // librados and librbd opened on first use (dlopen), not linked: a node without storage never
+        // maps them (~12 MiB resident). CRados and CRBD, which link them, remain for the binding tests.
+        .target(name: "CCephLoader"),
 
         // The coordination protocol, its in-memory store and the Kazoo-compatible lock recipes.
         // No C here: the decision core and the simulator stand on this module alone.
@@ -77,7 +80,7 @@ let package = Package(
         // Ceph through librados and librbd (not the CLIs): RBD lockers, lock breaking, blocklisting,
         // mon commands and pool figures, every call bounded and off the cooperative pool.
         .target(name: "CephStorage", dependencies: [
-            "CRados", "CRBD", "DedicatedThreads", .product(name: "Logging", package: "swift-log"),
+            "CCephLoader", "DedicatedThreads", .product(name: "Logging", package: "swift-log"),
         ]),
         // Ceph's mon command outputs turned into the documents PVC publishes under /ceph (pure).
         .target(name: "StorageReports", dependencies: ["ClusterSchema"]),

@@ -211,6 +211,10 @@ run_installed_daemon() {
     state=$(node_key "$config" daemonstate)
     [[ "$state" == run ]] || die "READY=1 came but pvcctl node info says daemonstate '$state'"
     note "node hv1 in run: $(grep -o 'STATUS=[^ ]* [^ ]*' "$dir/notify.log" | tail -1)"
+    # Storage is off in the sample: Ceph's libraries (opened on first use) are not mapped.
+    if grep -q 'librados\|librbd' "/proc/$DAEMON_PID/maps"; then
+        die "the installed daemon mapped Ceph's libraries with storage off"
+    fi
 
     # pvcautoready.service's own command line, run as the unit would (its environment is the
     # installed unit's, with the test's configuration file).

@@ -1,5 +1,4 @@
-import CRBD
-import CRados
+import CCephLoader
 import DedicatedThreads
 import Glibc
 
@@ -33,7 +32,7 @@ public final class CephConnection: Sendable {
         let outcome = await DedicatedThread.run(
             timeout: bound, { () -> Result<RawHandle, CephError> in openCluster(settings) },
             late: { result in
-                if case .success(let raw) = result { rados_shutdown(raw.pointer) }
+                if case .success(let raw) = result { pvc_rados_shutdown(raw.pointer) }
             })
         guard let outcome else { throw CephError.timedOut("rados_connect", monitorsText(settings), after: bound) }
         let raw = try outcome.get()
@@ -42,17 +41,24 @@ public final class CephConnection: Sendable {
 
     /// Runs on a dedicated thread: every step until `rados_connect` returns.
     private static func openCluster(_ settings: CephClientSettings) -> Result<RawHandle, CephError> {
+        // The libraries are opened here, at the first connection, not when the daemon starts.
+        var reason = [CChar](repeating: 0, count: 512)
+        guard pvc_ceph_load(&reason, reason.count) == 0 else {
+            let text = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(CephError(operation: "dlopen", target: "librados.so.2, librbd.so.1", code: -ELIBACC,
+                                      message: "\(text) (the librados2 and librbd1 packages)"))
+        }
         var created: rados_t?
-        var rc = rados_create2(&created, "ceph", settings.clientName, 0)
+        var rc = pvc_rados_create2(&created, "ceph", settings.clientName, 0)
         guard rc == 0, let cluster = created else {
             return .failure(CephError(operation: "rados_create2", target: settings.clientName, code: rc == 0 ? -EINVAL : rc))
         }
         func fail(_ operation: String, _ target: String, _ code: Int32) -> Result<RawHandle, CephError> {
-            rados_shutdown(cluster)
+            pvc_rados_shutdown(cluster)
             return .failure(CephError(operation: operation, target: target, code: code))
         }
         if let file = settings.configFile {
-            rc = rados_conf_read_file(cluster, file)
+            rc = pvc_rados_conf_read_file(cluster, file)
             if rc != 0 { return fail("rados_conf_read_file", file, rc) }
         }
         var options: [(String, String)] = []
@@ -66,10 +72,10 @@ public final class CephConnection: Sendable {
         options.append(("rbd_blocklist_on_break_lock", "false"))
         options += settings.options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         for (key, value) in options {
-            rc = rados_conf_set(cluster, key, value)
+            rc = pvc_rados_conf_set(cluster, key, value)
             if rc != 0 { return fail("rados_conf_set", "\(key)=\(value)", rc) }
         }
-        rc = rados_connect(cluster)
+        rc = pvc_rados_connect(cluster)
         if rc != 0 { return fail("rados_connect", monitorsText(settings), rc) }
         return .success(RawHandle(pointer: cluster))
     }
@@ -94,7 +100,7 @@ public final class CephConnection: Sendable {
         get async throws(CephError) {
             try await call("rados_getaddrs", "", bound: Self.margin) { cluster in
                 var text: UnsafeMutablePointer<CChar>?
-                let rc = rados_getaddrs(cluster, &text)
+                let rc = pvc_rados_getaddrs(cluster, &text)
                 guard rc == 0, let text else {
                     return .failure(CephError(operation: "rados_getaddrs", code: rc == 0 ? -EINVAL : rc))
                 }
@@ -120,7 +126,7 @@ public final class CephConnection: Sendable {
                 clientsLength = clients.count
                 cookiesLength = cookies.count
                 addressesLength = addresses.count
-                let count = rbd_list_lockers(
+                let count = pvc_rbd_list_lockers(
                     rbd, &exclusive, &tag, &tagLength, &clients, &clientsLength, &cookies, &cookiesLength,
                     &addresses, &addressesLength)
                 if count == -Int(ERANGE) { continue }
@@ -154,7 +160,7 @@ public final class CephConnection: Sendable {
         // Read-only suffices (verified on 16.2.15: the lock goes, a second break gets ENOENT), and a
         // read-only open registers no header watch, so the fencer never shows up as a watcher.
         try await withImage(image, "rbd_break_lock", readOnly: true) { (rbd) -> Result<Void, CephError> in
-            let rc = rbd_break_lock(rbd, locker.client, locker.cookie)
+            let rc = pvc_rbd_break_lock(rbd, locker.client, locker.cookie)
             guard rc == 0 else {
                 return .failure(CephError(operation: "rbd_break_lock", target: image.description, code: rc))
             }
@@ -171,7 +177,7 @@ public final class CephConnection: Sendable {
             var text = Array(address.utf8CString)
             let rc = text.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 guard let base = buffer.baseAddress else { return -EINVAL }
-                return rados_blocklist_add(cluster, base, seconds)
+                return pvc_rados_blocklist_add(cluster, base, seconds)
             }
             guard rc == 0 else { return .failure(CephError(operation: "rados_blocklist_add", target: address, code: rc)) }
             return .success(())
@@ -185,7 +191,7 @@ public final class CephConnection: Sendable {
             for _ in 0..<8 {
                 var list = [rbd_image_watcher_t](repeating: rbd_image_watcher_t(), count: capacity)
                 var count = capacity
-                let rc = rbd_watchers_list(rbd, &list, &count)
+                let rc = pvc_rbd_watchers_list(rbd, &list, &count)
                 if rc == -ERANGE {
                     capacity = max(count, capacity * 2)
                     continue
@@ -198,7 +204,7 @@ public final class CephConnection: Sendable {
                         address: watcher.addr.map { String(cString: $0) } ?? "", id: watcher.id,
                         cookie: watcher.cookie)
                 }
-                rbd_watchers_list_cleanup(&list, count)
+                pvc_rbd_watchers_list_cleanup(&list, count)
                 return .success(watchers)
             }
             return .failure(CephError(
@@ -219,15 +225,15 @@ public final class CephConnection: Sendable {
                 var commands: [UnsafePointer<CChar>?] = [command]
                 return input.withUnsafeBufferPointer { inputBuffer -> Int32 in
                     inputBuffer.withMemoryRebound(to: CChar.self) { bytes in
-                        rados_mon_command(
+                        pvc_rados_mon_command(
                             cluster, &commands, 1, bytes.baseAddress, bytes.count, &outBuffer, &outLength, &status,
                             &statusLength)
                     }
                 }
             }
             defer {
-                if let outBuffer { rados_buffer_free(outBuffer) }
-                if let status { rados_buffer_free(status) }
+                if let outBuffer { pvc_rados_buffer_free(outBuffer) }
+                if let status { pvc_rados_buffer_free(status) }
             }
             let statusText = status.map { pointer in
                 String(decoding: UnsafeRawBufferPointer(start: pointer, count: statusLength), as: UTF8.self)
@@ -251,7 +257,7 @@ public final class CephConnection: Sendable {
             var length = 256
             for _ in 0..<8 {
                 var buffer = [CChar](repeating: 0, count: length)
-                let needed = Int(rados_pool_list(cluster, &buffer, length))
+                let needed = Int(pvc_rados_pool_list(cluster, &buffer, length))
                 if needed < 0 { return .failure(CephError(operation: "rados_pool_list", code: Int32(needed))) }
                 if needed > length {
                     length = needed
@@ -268,7 +274,7 @@ public final class CephConnection: Sendable {
     public func poolStats(_ pool: String) async throws(CephError) -> RadosPoolStats {
         try await withIOContext(pool, "rados_ioctx_pool_stat", bound: settings.monitorTimeout + settings.osdTimeout + Self.margin) { io in
             var stat = rados_pool_stat_t()
-            let rc = rados_ioctx_pool_stat(io, &stat)
+            let rc = pvc_rados_ioctx_pool_stat(io, &stat)
             guard rc == 0 else { return .failure(CephError(operation: "rados_ioctx_pool_stat", target: pool, code: rc)) }
             return .success(RadosPoolStats(stat))
         }
@@ -307,11 +313,11 @@ public final class CephConnection: Sendable {
     ) async throws(CephError) -> T {
         try await call(operation, pool, bound: bound) { cluster in
             var created: rados_ioctx_t?
-            let rc = rados_ioctx_create(cluster, pool, &created)
+            let rc = pvc_rados_ioctx_create(cluster, pool, &created)
             guard rc == 0, let io = created else {
                 return .failure(CephError(operation: "rados_ioctx_create", target: pool, code: rc == 0 ? -EINVAL : rc))
             }
-            defer { rados_ioctx_destroy(io) }
+            defer { pvc_rados_ioctx_destroy(io) }
             return body(io)
         }
     }
@@ -326,14 +332,14 @@ public final class CephConnection: Sendable {
         return try await withIOContext(image.pool, operation, bound: bound) { io in
             var opened: rbd_image_t?
             let rc = readOnly
-                ? rbd_open_read_only(io, image.name, &opened, nil)
-                : rbd_open(io, image.name, &opened, nil)
+                ? pvc_rbd_open_read_only(io, image.name, &opened, nil)
+                : pvc_rbd_open(io, image.name, &opened, nil)
             guard rc == 0, let rbd = opened else {
                 return .failure(CephError(
                     operation: readOnly ? "rbd_open_read_only" : "rbd_open", target: image.description,
                     code: rc == 0 ? -EINVAL : rc))
             }
-            defer { rbd_close(rbd) }
+            defer { pvc_rbd_close(rbd) }
             return body(rbd)
         }
     }

@@ -1,4 +1,4 @@
-import CRados
+import CCephLoader
 import Glibc
 import Synchronization
 
@@ -40,7 +40,7 @@ final class RadosHandle: @unchecked Sendable {
             state.inFlight -= 1
             return takeShutdown(&state)
         }
-        if shutDownNow { rados_shutdown(cluster) }
+        if shutDownNow { pvc_rados_shutdown(cluster) }
     }
 
     /// Marks the handle closed; true when the caller must now run `rados_shutdown` (nothing in
@@ -53,7 +53,7 @@ final class RadosHandle: @unchecked Sendable {
     }
 
     func shutdown() {
-        rados_shutdown(cluster)
+        pvc_rados_shutdown(cluster)
     }
 
     private func takeShutdown(_ state: inout State) -> Bool {

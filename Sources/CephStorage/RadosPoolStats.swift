@@ -1,4 +1,4 @@
-import CRados
+import CCephLoader
 
 /// `rados_pool_stat_t`, field for field (PVC publishes pool usage from these).
 public struct RadosPoolStats: Sendable, Equatable {
