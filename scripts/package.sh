@@ -202,10 +202,8 @@ run_installed_daemon() {
     PVC_CONFIG_FILE=$config NOTIFY_SOCKET=$dir/notify.socket /usr/bin/pvcnoded >"$dir/daemon.out" 2>&1 &
     DAEMON_PID=$!
     note "installed pvcnoded started, pid $DAEMON_PID"
-    if ! wait_until "$RUN_TIMEOUT" "READY=1" grep -q 'READY=1' "$dir/notify.log"; then
-        cat "$dir/daemon.out" >&2
-        die "the installed daemon never reported readiness"
-    fi
+    wait_until "$RUN_TIMEOUT" "READY=1" grep -q 'READY=1' "$dir/notify.log" \
+        || die "the installed daemon never reported readiness"
     # Asked with no node name and no --zk: pvcctl takes both from the daemon's configuration.
     local state
     state=$(node_key "$config" daemonstate)
@@ -222,16 +220,19 @@ run_installed_daemon() {
     autoready=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/pvcautoready.service)
     [[ "$autoready" == "/usr/bin/pvcctl node ready --wait"* ]] || die "pvcautoready runs '$autoready'"
     note "pvcautoready: $autoready"
+    # Bounded here by the run timeout, not the unit's 30 min: the node has no VMs to bring back.
     # shellcheck disable=SC2086  # the unit's command line, split as systemd splits it
-    PVC_CONFIG_FILE=$config $autoready >&2 || die "pvcautoready's command failed"
+    PVC_CONFIG_FILE=$config timeout "$RUN_TIMEOUT" $autoready >&2 || die "pvcautoready's command failed"
     state=$(node_key "$config" domainstate)
     [[ "$state" == ready ]] || die "hv1's domainstate is '$state' after pvcautoready's command"
 
     kill -TERM "$DAEMON_PID"
+    wait_dead "$EXIT_TIMEOUT" "$DAEMON_PID" >/dev/null \
+        || die "the installed daemon did not exit within ${EXIT_TIMEOUT}s of SIGTERM"
     local status=0
-    wait_exit "$DAEMON_PID" "$EXIT_TIMEOUT" || status=$?
+    wait "$DAEMON_PID" || status=$?
     DAEMON_PID=
-    ((status == 0)) || { cat "$dir/daemon.out" >&2; die "the installed daemon exited $status after SIGTERM"; }
+    ((status == 0)) || die "the installed daemon exited $status after SIGTERM"
     grep -q 'STOPPING=1' "$dir/notify.log" || die "no STOPPING=1 after SIGTERM"
     grep -q 'stopped' "$dir/log/pvcnoded.log" || die "the daemon's log file has no 'stopped' line"
     state=$(node_key "$config" daemonstate)
@@ -244,21 +245,6 @@ node_key() {
     local config=$1 key=$2
     PVC_CONFIG_FILE=$config /usr/bin/pvcctl node info --format json \
         | python3 -c 'import json, sys; print(json.load(sys.stdin)["keys"].get("/" + sys.argv[1], ""))' "$key"
-}
-
-# Waits for child PID to exit within SECONDS; returns its exit status, or 124 after killing it.
-wait_exit() {
-    local pid=$1 seconds=$2
-    local deadline=$(($(now_ms) + seconds * 1000))
-    while kill -0 "$pid" 2>/dev/null && [[ $(proc_state "$pid") != Z ]]; do
-        if (($(now_ms) >= deadline)); then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-            return 124
-        fi
-        sleep 0.1
-    done
-    wait "$pid"
 }
 
 check_cleanup() {

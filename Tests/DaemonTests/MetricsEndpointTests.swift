@@ -92,6 +92,17 @@ import Glibc
 enum MetricsProbe {
     /// A socket listening on 127.0.0.1 at a port the kernel chose.
     static func listen() -> (fd: Int32, port: Int)? {
+        guard let socket = bindLoopback() else { return nil }
+        guard Glibc.listen(socket.fd, 4) == 0 else {
+            close(socket.fd)
+            return nil
+        }
+        return socket
+    }
+
+    /// A TCP socket bound to 127.0.0.1 at a port the kernel chose, not listening: connections to
+    /// it are refused while it holds the port.
+    static func bindLoopback() -> (fd: Int32, port: Int)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = loopback(port: 0)
@@ -100,16 +111,12 @@ enum MetricsProbe {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, Glibc.listen(fd, 4) == 0 else {
-            close(fd)
-            return nil
-        }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else {
+        guard bound == 0, named == 0 else {
             close(fd)
             return nil
         }

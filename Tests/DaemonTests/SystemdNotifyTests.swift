@@ -38,9 +38,11 @@ import Glibc
     func abstractSocketAndNoReadinessWithoutZooKeeper() async throws {
         let listener = try NotifyListener(abstract: true)
         defer { listener.close() }
-        // A port nothing listens on: the daemon keeps trying, as systemd's TimeoutStartSec=infinity
-        // lets it, and says so in its status.
-        let port = try ClosedTCPPort.reserve()
+        // A port bound (nobody else takes it) but not listening, so connections are refused: the
+        // daemon keeps trying, as systemd's TimeoutStartSec=infinity lets it, and says so in its status.
+        let closed = try #require(MetricsProbe.bindLoopback())
+        defer { close(closed.fd) }
+        let port = closed.port
         let config = """
             node:
               name: hv1
@@ -65,36 +67,6 @@ import Glibc
             #expect(!listener.messages.contains { $0.contains("READY=1") }, "\(listener.messages)")
             #expect(listener.messages.last?.hasPrefix("STOPPING=1") == true, "\(listener.messages)")
         }
-    }
-}
-
-/// A TCP port on loopback that refuses connections: bound (so nobody else takes it) but never
-/// listening.
-enum ClosedTCPPort {
-    nonisolated(unsafe) private static var held: [Int32] = []
-
-    static func reserve() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard bound == 0, named == 0 else {
-            Glibc.close(descriptor)
-            throw POSIXError(.EADDRINUSE)
-        }
-        // Kept open for the test process's life: a closed descriptor frees the port for others.
-        held.append(descriptor)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -11,8 +11,6 @@ final class GuestHold: Sendable {
         var nextID = 0
         /// Callers of `waitForFleetsToStop`, resumed when the last fleet ends or their time is up.
         var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        /// Waiters whose time ran out before they were registered.
-        var expired: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -59,38 +57,28 @@ final class GuestHold: Sendable {
     /// Returns once no fleet runs (every VM actor ended), or when `timeout` is up; true in the
     /// first case.
     func waitForFleetsToStop(timeout: Duration) async -> Bool {
-        let id = state.withLock { state -> Int? in
-            guard state.runningFleets > 0 else { return nil }
-            defer { state.nextID += 1 }
-            return state.nextID
-        }
-        guard let id else { return true }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            self?.expire(id)
-        }
+        var timer: Task<Void, Never>?
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.runningFleets == 0 || state.expired.remove(id) != nil { return true }
-                state.idleWaiters[id] = continuation
-                return false
+            let id = state.withLock { state -> Int? in
+                guard state.runningFleets > 0 else { return nil }
+                defer { state.nextID += 1 }
+                state.idleWaiters[state.nextID] = continuation
+                return state.nextID
             }
-            if resumeNow { continuation.resume() }
+            guard let id else { return continuation.resume() }
+            // Started once the waiter is registered, so its expiry always finds it (or finds it
+            // already resumed by the last fleet's end).
+            timer = Task { [weak self] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                self?.expire(id)
+            }
         }
-        timer.cancel()
+        timer?.cancel()
         return runningFleets == 0
     }
 
     private func expire(_ id: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.idleWaiters.removeValue(forKey: id) else {
-                // Not registered yet (or already resumed): a registration after this returns at once.
-                if state.runningFleets > 0 { state.expired.insert(id) }
-                return nil
-            }
-            return waiter
-        }
-        waiter?.resume()
+        state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
     }
 }
 
