@@ -223,6 +223,10 @@ struct FencingTests {
         var options = FenceCluster.Options.fast
         options.partitionedNode = "hv3"
         options.suicideIntervals = 2
+        // Two intervals between the self-fence and the peers' dead mark: with one (3 vs 2 at 1 s),
+        // the phase of hv3's last keepalive against hv1's look plus destroying two TCG guests on a
+        // loaded CI machine (0.5 s) ate the whole margin once (gone at +2.55 s, dead at +2.12 s).
+        options.fenceIntervals = 4
         try await FenceCluster.with(options) { cluster in
             #expect(try await cluster.makePrimary("hv1"), "\(cluster.logTails())")
             let uuids = try await cluster.startGuests(["pt1", "pt2"], on: "hv3")
