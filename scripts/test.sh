@@ -25,10 +25,13 @@ if (($# > 0)); then
 else
     # Both rounds run whatever the first one found, so one run reports every failure.
     status=0
+    # Each round's output is also kept, so the failures can be repeated at the very end: a CI log is
+    # often read from its tail, hundreds of lines below the test that failed.
+    logs=$(mktemp -d /tmp/pvcnoded-test-logs.XXXXXX)
     timeout --kill-after=30s 15m swift test --skip-build --disable-xctest --skip VMClusterTests --skip FenceClusterTests \
-        || status=$?
+        2>&1 | tee "$logs/round1.log" || status=$?
     timeout --kill-after=30s 35m swift test --skip-build --disable-xctest --filter 'VMClusterTests|FenceClusterTests' \
-        || status=$?
+        2>&1 | tee "$logs/round2.log" || status=$?
     # The Debian package: a release build with the Swift runtime linked in, installed here with
     # dpkg -i, its installed daemon run against a ZooKeeper of its own, then removed.
     package_dir=$(mktemp -d /tmp/pvcnoded-deb.XXXXXX)
@@ -38,5 +41,14 @@ else
         status=1
     fi
     rm -rf "$package_dir"
+    if ((status != 0)); then
+        echo "test.sh: failed (exit $status); the tests' failures, in the order they were reported:"
+        for round in round1 round2; do
+            # A timeout leaves no summary line: say which round ended without one.
+            grep -q -E '^(✔|✘) Test run with' "$logs/$round.log" || echo "$round: ended without a test-run summary (killed or crashed)"
+            grep -E '^✘ ' "$logs/$round.log" | head -n 80 | sed "s/^/$round: /" || true
+        done
+    fi
+    rm -rf "$logs"
     exit "$status"
 fi
