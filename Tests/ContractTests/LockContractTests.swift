@@ -110,7 +110,9 @@ struct LockContractTests {
             let b = try await contract.session()
             let lockPath = contract.path("rw")
             let first = try await CoordinationLock(store: a, path: lockPath, kind: .read).acquire(timeout: .seconds(10))
-            let second = try await CoordinationLock(store: b, path: lockPath, kind: .read).acquire(timeout: .milliseconds(500))
+            // Bounded generously: a reader blocked by the first would wait out the whole bound and fail,
+            // while the shared server of a loaded test run may take a second to answer.
+            let second = try await CoordinationLock(store: b, path: lockPath, kind: .read).acquire(timeout: .seconds(10))
             #expect(first.isHeld && second.isHeld)
             #expect(try await a.children(lockPath).count == 2)
         }

@@ -177,7 +177,7 @@ import Testing
         let events = hypervisor.lifecycleEvents()
         await hypervisor.close()
         let ended = Task { for await _ in events {}; return true }
-        #expect(try await withTimeout(.seconds(2)) { await ended.value })
+        #expect(try await withTimeout(.seconds(10)) { await ended.value })
         await #expect(throws: HypervisorError.closed) { _ = try await hypervisor.runningDomains() }
     }
 

@@ -47,8 +47,9 @@ import ZooKeeper
                                 "a call to a frozen server gave \(String(describing: code))")
                         // Bounded, not fast: the point is that no call hangs on a frozen server.
                         // The slack above the deadline covers the timer's 50 ms tick and 20
-                        // concurrent callers scheduled on a loaded 2-core machine.
-                        #expect(took < callTimeout + .seconds(3), "a call took \(took) against a deadline of \(callTimeout)")
+                        // concurrent callers scheduled on a 2-core machine running ~90 suites; a
+                        // hung call would stay blocked until the server thaws after this group.
+                        #expect(took < callTimeout + .seconds(10), "a call took \(took) against a deadline of \(callTimeout)")
                     }
                     var seenStates: [SessionState] = []
                     for await state in states {
