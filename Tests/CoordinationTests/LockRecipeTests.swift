@@ -5,7 +5,7 @@ import Testing
 /// The Kazoo-compatible lock recipes against the in-memory store. Every wait here is on an event
 /// (a lock handed over, a contender node appearing); the only clock-bound waits are the timeouts
 /// whose expiry is the behaviour under test.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct LockRecipeTests {
     let server = InMemoryCoordination()
 
@@ -32,7 +32,9 @@ struct LockRecipeTests {
                     group.addTask {
                         let lock = CoordinationLock(store: store, path: "/locks/counter",
                                                     identifier: "s\(index)w\(worker)")
-                        let lease = try await lock.acquire(timeout: .seconds(30))
+                        // 32 handovers in a row, each woken by a watch, share the test process's two
+                        // threads with every other suite: the bound only stops a hang.
+                        let lease = try await lock.acquire(timeout: .seconds(120))
                         inside.enter()
                         let value = Int(try await store.get(counterPath).text ?? "") ?? -1000
                         // Give every other task the chance to run in the middle of the
@@ -198,7 +200,9 @@ struct LockRecipeTests {
     }
 
     @Test func aLeaseStaysHeldThroughAConnectionLossAndReleasesAfterIt() async throws {
-        let holder = LossCountingStore(server.connect())
+        // The release waits for the connection up to the session timeout: the longest the server
+        // allows, so a test task scheduled late to resume it does not outrun that wait.
+        let holder = LossCountingStore(server.connect(sessionTimeout: .seconds(40)))
         let other = session()
         let lease = try await CoordinationLock(store: holder, path: "/k").acquire(timeout: .seconds(5))
         server.suspend(sessionID: holder.sessionID)
